@@ -1,0 +1,16 @@
+"""Test configuration: quick profile and quiet TensorFlow, for unit tests and notebook kernels.
+
+Set here, at import time, so that the Jupyter kernels nbval starts inherit them.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+os.environ.setdefault("LABS_PROFILE", "quick")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "Agg")
+# Notebook kernels run in notebooks/: let them import the package without an install too.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+)
