@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parent
 
 os.environ.setdefault("LABS_PROFILE", "quick")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# No download attempts from tests: loaders go straight to local files or the stand-ins.
+os.environ.setdefault("LABS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Notebook kernels run in notebooks/: let them import the package without an install too.
 os.environ["PYTHONPATH"] = os.pathsep.join(
