@@ -1,0 +1,82 @@
+"""Command line: ``python -m labs fetch NAME|all``, ``doctor``, ``colab-links``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _fetch(args) -> int:
+    from . import data
+
+    names = list(data.DATASETS) if args.name == "all" else [args.name]
+    for name in names:
+        for path in data.fetch(name, force=args.force):
+            print(f"{name}: {path} (verified)")
+    return 0
+
+
+def _doctor(args) -> int:
+    from . import data, environment
+    from .config import data_dir, profile
+
+    print(f"profile        {profile()}")
+    for package, version in environment.versions().items():
+        print(f"{package:<14} {version}")
+    print(f"backend        {environment.backend()}")
+    print(f"devices        {', '.join(environment.devices())}")
+    print(f"data directory {data_dir()}")
+    for name, state in data.status().items():
+        print(f"  {name:<12} {state}")
+    return 0
+
+
+def _colab_links(args) -> int:
+    from .colab import repository, rewrite_links
+
+    root = Path(args.root)
+    changed = rewrite_links(root, check=args.check)
+    github, branch = repository(root)
+    for path in changed:
+        print(f"{'would rewrite' if args.check else 'rewrote'} {path}")
+    print(f"Colab links point at {github} ({branch}); {len(changed)} file(s) {'out of date' if args.check else 'changed'}")
+    return 1 if args.check and changed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m labs", description="CNN Labs helper commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    fetch = commands.add_parser("fetch", help="download and verify a data set into the data directory")
+    fetch.add_argument("name", help="a data set name, or 'all'")
+    fetch.add_argument("--force", action="store_true", help="download again even if a verified copy exists")
+    fetch.set_defaults(handler=_fetch)
+
+    doctor = commands.add_parser("doctor", help="versions, backend, devices, profile, data directory and data sets")
+    doctor.set_defaults(handler=_doctor)
+
+    colab = commands.add_parser("colab-links", help="rewrite Colab buttons and install lines from pyproject.toml")
+    colab.add_argument("--root", default=".", help="repository root (default: the current directory)")
+    colab.add_argument("--check", action="store_true", help="only report files that are out of date (exit 1 if any)")
+    colab.set_defaults(handler=_colab_links)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "fetch":
+        from . import data
+
+        valid = ["all", *data.DATASETS]
+        if args.name not in valid:
+            print(f"unknown data set {args.name!r}; choose one of {', '.join(valid)}", file=sys.stderr)
+            return 2
+    try:
+        return args.handler(args)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
