@@ -1,0 +1,386 @@
+"""Neural architecture search with AutoKeras 3: a budgeted, offline-safe ``search()`` and its trial table.
+
+The slides used AutoKeras 0.x: ``ImageClassifier(verbose=True, augment=False)``,
+``fit(x, y, time_limit=12*60*60)``, ``final_fit(...)``. AutoKeras 3 dropped ``time_limit``;
+``search`` restores it: no new trial *starts* once ``time_limit_s`` is spent (the running
+trial finishes, so a search overruns by at most one trial; the first trial always runs).
+
+Offline safety. ``ak.ImageClassifier`` searches ``ImageInput → ImageBlock() →
+ClassificationHead`` with a free ``ImageBlock``: its ``block_type`` ranges over resnet,
+xception, vanilla and efficient, and its preset trials 2 and 3 are ResNet50 and an
+EfficientNetB7 with ``pretrained=True``, which call ``keras.utils.get_file`` for ImageNet
+weights. ``search`` builds the same pipeline as an ``ak.AutoModel`` but with
+``ImageBlock(block_type="vanilla", normalize=True, augment=False)`` (plain CNNs; MNIST
+digits must not be flipped), so no trial can ask for weights; a block whose space still
+holds a ``pretrained`` or free ``block_type`` choice is refused.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import data_dir, notice, seed as set_seed
+
+OBJECTIVE = "val_accuracy"
+TRIAL_RECORDS = "labs_trials.json"
+# Trial 1: AutoKeras's own first preset of ImageClassifier (a plain CNN), minus the
+# block_type/normalize/augment entries that the constrained block fixes.
+PLAIN_CNN = {
+    "image_block_1/conv_block_1/kernel_size": 3,
+    "image_block_1/conv_block_1/num_blocks": 1,
+    "image_block_1/conv_block_1/num_layers": 2,
+    "image_block_1/conv_block_1/max_pooling": True,
+    "image_block_1/conv_block_1/separable": False,
+    "image_block_1/conv_block_1/dropout": 0.25,
+    "image_block_1/conv_block_1/filters_0_0": 32,
+    "image_block_1/conv_block_1/filters_0_1": 64,
+    "classification_head_1/spatial_reduction_1/reduction_type": "flatten",
+    "classification_head_1/dropout": 0.5,
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+}
+
+
+@dataclass
+class TrialRow:
+    """One trial: its id, status, active hyperparameters, parameter count, best validation accuracy, seconds."""
+
+    trial_id: str
+    status: str
+    hyperparameters: dict
+    parameters: int | None
+    val_accuracy: float | None
+    seconds: float | None
+
+
+@dataclass
+class SearchResult:
+    """What ``search`` returns: the best exported Keras model and the table of all trials."""
+
+    model: object
+    trials: list = field(default_factory=list)
+    directory: Path | None = None
+    stopped_by_time_limit: bool = False
+    seconds: float = 0.0
+
+    @property
+    def best_trial(self) -> TrialRow:
+        """The completed trial with the highest validation accuracy (the one ``model`` comes from)."""
+        done = [t for t in self.trials if t.val_accuracy is not None]
+        if not done:
+            raise ValueError("no trial completed: nothing to pick")
+        return max(done, key=lambda t: t.val_accuracy)
+
+    def table(self) -> str:
+        """The trials as a text table."""
+        return trial_table(self.trials)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def short_hyperparameters(values: dict) -> dict:
+    """Hyperparameters with AutoKeras's scope prefixes dropped (``head_`` marks the head's)."""
+    short = {}
+    for name, value in values.items():
+        leaf = name.rsplit("/", 1)[-1]
+        if name.startswith("classification_head"):
+            leaf = "head_" + leaf
+        short[leaf] = value
+    return short
+
+
+def trial_table(trials) -> str:
+    """A text table: trial, status, parameters, validation accuracy, seconds, hyperparameters."""
+    lines = [f"{'trial':>5}  {'status':<9} {'parameters':>11}  {'val acc':>7}  {'seconds':>7}  hyperparameters"]
+    for row in trials:
+        parameters = f"{row.parameters:,}" if row.parameters is not None else "-"
+        accuracy = f"{row.val_accuracy:.4f}" if row.val_accuracy is not None else "-"
+        seconds = f"{row.seconds:.1f}" if row.seconds is not None else "-"
+        hyper = ", ".join(f"{k}={v}" for k, v in short_hyperparameters(row.hyperparameters).items())
+        lines.append(f"{row.trial_id:>5}  {row.status:<9} {parameters:>11}  {accuracy:>7}  {seconds:>7}  {hyper}")
+    return "\n".join(lines)
+
+
+def default_block():
+    """The offline-safe search space: ``ak.ImageBlock(block_type="vanilla", normalize=True, augment=False)``."""
+    import autokeras as ak
+
+    return ak.ImageBlock(block_type="vanilla", normalize=True, augment=False, name="image_block_1")
+
+
+def search_space(block=None, *, input_shape=(28, 28, 1), num_classes: int = 10):
+    """The hyperparameters a block and the classification head register (built once with defaults).
+
+    Returns a ``keras_tuner.HyperParameters``; ``.space`` lists them, ``.values`` their defaults.
+    """
+    import keras
+    import keras_tuner
+
+    block = block if block is not None else default_block()
+    graph = _graph(block.__class__.from_config(block.get_config()))  # a copy: leave the caller's block unwired
+    # set_io_shapes flattens nested tuples: pass each shape as one (object) array, batch axis first.
+    graph.set_io_shapes((np.array([None, *input_shape], dtype=object), np.array([None, num_classes], dtype=object)))
+    for head in _heads(graph):
+        head.num_classes = num_classes
+    hp = keras_tuner.HyperParameters()
+    graph.build(hp)
+    keras.backend.clear_session()
+    return hp
+
+
+def downloading_hyperparameters(hp) -> list[str]:
+    """Names of hyperparameters that can make a trial fetch ImageNet weights.
+
+    A free ``block_type`` (it can pick ``efficient``/``resnet``/``xception``) and any
+    ``pretrained`` choice that is not fixed to ``False``.
+    """
+    risky = []
+    for parameter in hp.space:
+        leaf = parameter.name.rsplit("/", 1)[-1]
+        if leaf == "block_type":
+            risky.append(parameter.name)
+        elif leaf == "pretrained":
+            values = getattr(parameter, "values", None)
+            fixed_false = getattr(parameter, "value", None) is False or values == [False]
+            if not fixed_false:
+                risky.append(parameter.name)
+    return risky
+
+
+def search(x, y, *, max_trials: int, epochs: int, time_limit_s: float | None = None,
+           directory=None, seed: int = 0, validation_data=None, overwrite: bool = False,
+           project_name: str = "mnist", block=None, batch_size: int = 32, verbose: int = 0) -> SearchResult:
+    """Search CNN architectures for images ``x`` (N×H×W or N×H×W×C, uint8 or [0,1]) and labels ``y``.
+
+    ``max_trials`` counts all trials of the project, earlier runs included; ``epochs`` per
+    trial (an early stop after 3 epochs without progress). ``time_limit_s``: no new trial
+    starts once it is spent (``None``: no limit). ``directory``: where the project lives,
+    default ``data_dir()/autokeras``; the project folder is ``directory/project_name``.
+    ``overwrite=False`` resumes: finished trials are kept and the search continues up to
+    ``max_trials``; ``overwrite=True`` deletes the project first. ``validation_data``
+    picks the best trial; default: a seeded 10% of ``(x, y)``. The returned model is the
+    best trial's checkpoint (no retraining) and takes float32 N×H×W×C images in [0, 1].
+    """
+    import autokeras as ak
+    import keras
+
+    _check_positive_int("max_trials", max_trials)
+    _check_positive_int("epochs", epochs)
+    _check_positive_int("batch_size", batch_size)
+    if time_limit_s is not None and (isinstance(time_limit_s, bool) or not isinstance(time_limit_s, (int, float))
+                                     or not time_limit_s > 0 or math.isinf(time_limit_s)):
+        raise ValueError(f"time_limit_s must be a positive number of seconds or None, got {time_limit_s!r}")
+    if not isinstance(project_name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
+        raise ValueError(f"project_name must be letters, digits, '_', '-' or '.', got {project_name!r}")
+    x, y = prepare_images(x, "x"), _labels(y, "y", len(x))
+    if validation_data is None:
+        x, y, x_val, y_val = _hold_out(x, y, fraction=0.1, seed=seed)
+    else:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (x_val, y_val)")
+        x_val = prepare_images(validation_data[0], "validation_data[0]")
+        y_val = _labels(validation_data[1], "validation_data[1]", len(x_val))
+        if x_val.shape[1:] != x.shape[1:]:
+            raise ValueError(f"validation images have shape {x_val.shape[1:]}, training images {x.shape[1:]}")
+    num_classes = int(max(y.max(), y_val.max())) + 1
+
+    block = block if block is not None else default_block()
+    risky = downloading_hyperparameters(search_space(block, input_shape=x.shape[1:], num_classes=num_classes))
+    if risky:
+        raise ValueError(f"block can choose ImageNet weights (downloads) through {risky}; "
+                         "fix block_type='vanilla' or use ak.ResNetBlock/XceptionBlock(pretrained=False)")
+    root = Path(directory) if directory is not None else data_dir() / "autokeras"
+    root.mkdir(parents=True, exist_ok=True)
+
+    set_seed(seed)
+    inputs = ak.ImageInput(name="image_input")
+    outputs = ak.ClassificationHead(num_classes=num_classes, name="classification_head_1")(block(inputs))
+    auto_model = ak.AutoModel(inputs=inputs, outputs=outputs, project_name=project_name, directory=str(root),
+                              max_trials=max_trials, objective=OBJECTIVE, tuner=_tuner_classes()[1],
+                              overwrite=overwrite, seed=seed or None, time_limit_s=time_limit_s)
+    tuner = auto_model.tuner
+    tuner.oracle.max_trials = max_trials  # a resumed project keeps the new limit
+    start = time.perf_counter()
+    # Passing validation data and an EarlyStopping keeps AutoKeras from retraining the best
+    # model after the search: the returned model is the best trial's checkpoint.
+    stop_early = keras.callbacks.EarlyStopping(monitor=OBJECTIVE, mode="max", patience=3)
+    with warnings.catch_warnings():
+        # AutoKeras 3.0 calls its models with bare tensors and reloads checkpoints without
+        # optimizer state: both warnings are harmless here.
+        warnings.filterwarnings("ignore", message="The structure of `inputs`")
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        auto_model.fit(x, keras.utils.to_categorical(y, num_classes), epochs=epochs, batch_size=batch_size,
+                       validation_data=(x_val, keras.utils.to_categorical(y_val, num_classes)),
+                       callbacks=[stop_early], verbose=verbose)
+        seconds = time.perf_counter() - start
+        model = auto_model.export_model()
+    trials = _trial_rows(tuner)
+    return SearchResult(model=model, trials=trials, directory=Path(tuner.project_dir),
+                        stopped_by_time_limit=tuner.oracle.stopped_by_time_limit, seconds=seconds)
+
+
+def prepare_images(x, name: str = "x") -> np.ndarray:
+    """Images as float32 N×H×W×C in [0, 1] (uint8 divided by 255, a channel axis added to N×H×W)."""
+    x = np.asarray(x)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or len(x) == 0:
+        raise ValueError(f"{name} must be N×H×W or N×H×W×C images, got shape {x.shape}")
+    if x.dtype == np.uint8:
+        return x.astype("float32") / 255.0
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name} must be uint8 or floating point, got dtype {x.dtype}")
+    return x.astype("float32")
+
+
+def _labels(y, name, count) -> np.ndarray:
+    y = np.asarray(y).reshape(-1) if np.ndim(y) == 2 and np.shape(y)[1] == 1 else np.asarray(y)
+    if y.ndim != 1 or len(y) != count:
+        raise ValueError(f"{name} must hold {count} integer class labels (N or N×1), got shape {np.shape(y)}")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+        raise ValueError(f"{name} must be non-negative integer class labels, got dtype {y.dtype}")
+    return y.astype("int64")
+
+
+def _hold_out(x, y, *, fraction, seed):
+    order = np.random.default_rng(seed).permutation(len(x))
+    count = max(1, int(round(fraction * len(x))))
+    if count >= len(x):
+        raise ValueError(f"x holds {len(x)} images: too few to hold out validation data; pass validation_data")
+    held, kept = order[:count], order[count:]
+    return x[kept], y[kept], x[held], y[held]
+
+
+def _check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def _graph(block):
+    import autokeras as ak
+    from autokeras import graph as graph_module
+
+    if not isinstance(block, ak.Block):
+        raise TypeError(f"block must be an autokeras Block such as ak.ImageBlock(...), got {type(block).__name__}")
+    inputs = ak.ImageInput()
+    outputs = ak.ClassificationHead(name="classification_head_1")(block(inputs))
+    return graph_module.Graph(inputs=inputs, outputs=outputs)
+
+
+def _heads(graph):
+    return [node.in_blocks[0] for node in graph.outputs]
+
+
+def _active(hp) -> dict:
+    """The hyperparameters a trial used: active ones, without filters of unused conv layers."""
+    values = {name: value for name, value in hp.values.items() if hp.is_active(name)}
+    blocks_ = {n.rsplit("/", 1)[0]: v for n, v in values.items() if n.endswith("/num_blocks")}
+    layers_ = {n.rsplit("/", 1)[0]: v for n, v in values.items() if n.endswith("/num_layers")}
+    kept = {}
+    for name, value in values.items():
+        match = re.fullmatch(r"(.*)/filters_(\d+)_(\d+)", name)
+        if match and match.group(1) in blocks_ and (int(match.group(2)) >= blocks_[match.group(1)]
+                                                   or int(match.group(3)) >= layers_.get(match.group(1), 99)):
+            continue
+        kept[name] = value
+    return kept
+
+
+def _trial_rows(tuner) -> list[TrialRow]:
+    records = _load_records(tuner.project_dir)
+    rows = []
+    for trial_id in tuner.oracle.start_order:
+        trial = tuner.oracle.trials[trial_id]
+        record = records.get(trial_id, {})
+        score = trial.score if trial.status == "COMPLETED" else None
+        rows.append(TrialRow(trial_id=trial_id, status=str(trial.status), hyperparameters=_active(trial.hyperparameters),
+                             parameters=record.get("parameters"),
+                             val_accuracy=None if score is None else float(score), seconds=record.get("seconds")))
+    return rows
+
+
+def _load_records(project_dir) -> dict:
+    path = Path(project_dir) / TRIAL_RECORDS
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+@functools.cache
+def _tuner_classes():
+    """Define the budgeted oracle and tuner on first use (AutoKeras imports TensorFlow)."""
+    import keras_tuner
+    from autokeras.tuners import greedy
+
+    class TimeBudgetOracle(greedy.GreedyOracle):
+        """AutoKeras's greedy oracle that refuses to start a trial once the time budget is spent."""
+
+        def __init__(self, *args, time_limit_s=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.time_limit_s = time_limit_s
+            self.deadline = None
+            self.trials_before = 0
+            self.stopped_by_time_limit = False
+
+        def start_budget(self):
+            self.trials_before = len(self.start_order)
+            self.stopped_by_time_limit = False
+            self.deadline = None if self.time_limit_s is None else time.monotonic() + self.time_limit_s
+
+        def create_trial(self, tuner_id):
+            started = len(self.start_order) - self.trials_before
+            spent = self.deadline is not None and time.monotonic() >= self.deadline
+            below_max = not self.max_trials or len(self.trials) < self.max_trials
+            if spent and started >= 1 and below_max and tuner_id not in self.ongoing_trials:
+                self.stopped_by_time_limit = True
+                return keras_tuner.engine.trial.Trial(self.get_space(), status="STOPPED")
+            return super().create_trial(tuner_id)
+
+    class BudgetedGreedy(greedy.Greedy):
+        """AutoKeras's greedy tuner with the time budget, trial 1 = the plain CNN, and a record per trial."""
+
+        def __init__(self, hypermodel, objective=OBJECTIVE, max_trials=10, seed=None, time_limit_s=None, **kwargs):
+            oracle = TimeBudgetOracle(objective=objective, max_trials=max_trials, initial_hps=[dict(PLAIN_CNN)],
+                                      seed=seed, time_limit_s=time_limit_s)
+            self.seed = seed
+            greedy.tuner_module.AutoTuner.__init__(self, oracle=oracle, hypermodel=hypermodel, **kwargs)
+
+        def search(self, *args, **kwargs):
+            self._finished = False  # resuming with a larger max_trials continues the search
+            self.oracle.start_budget()
+            return super().search(*args, **kwargs)
+
+        def _try_build(self, hp):
+            model = super()._try_build(hp)
+            self._last_parameters = int(model.count_params())
+            return model
+
+        def _build_and_fit_model(self, trial, *args, **kwargs):
+            start = time.perf_counter()
+            history = super()._build_and_fit_model(trial, *args, **kwargs)
+            seconds = time.perf_counter() - start
+            path = Path(self.project_dir) / TRIAL_RECORDS
+            records = _load_records(self.project_dir)
+            records[trial.trial_id] = {"parameters": self._last_parameters, "seconds": seconds}
+            path.write_text(json.dumps(records, indent=1))
+            accuracy = max(history.history.get(OBJECTIVE, [float("nan")]))
+            notice(f"trial {trial.trial_id}: {self._last_parameters:,} parameters, "
+                   f"{OBJECTIVE} {accuracy:.4f}, {seconds:.1f} s")
+            return history
+
+    return TimeBudgetOracle, BudgetedGreedy
+
+
+def __getattr__(name):
+    if name in ("TimeBudgetOracle", "BudgetedGreedy"):
+        classes = dict(zip(("TimeBudgetOracle", "BudgetedGreedy"), _tuner_classes()))
+        globals().update(classes)
+        return classes[name]
+    raise AttributeError(f"module 'labs.automl' has no attribute {name!r}")
