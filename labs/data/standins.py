@@ -1,0 +1,66 @@
+"""Stand-ins used in the quick profile when the real data can be neither found nor fetched.
+
+Each is deterministic and announced by the loaders: the MNIST test split carved 8,000/2,000,
+scikit-learn's handwritten digits resized to 28×28, and generated CIFAR look-alikes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+MNIST_CARVE = (8_000, 2_000)
+CIFAR_SIZES = {10: (5_000, 1_000), 100: (10_000, 2_000)}  # classes -> (train, test)
+COARSE_PER_FINE = 5  # generated CIFAR-100: coarse label = fine label // 5 (20 coarse classes)
+
+
+def carve_mnist_test(x: np.ndarray, y: np.ndarray, seed: int = 0):
+    """Split the 10,000 real MNIST test digits into 8,000 train / 2,000 test by a fixed permutation."""
+    order = np.random.default_rng(seed).permutation(len(x))
+    train, test = order[: MNIST_CARVE[0]], order[MNIST_CARVE[0]: sum(MNIST_CARVE)]
+    return (x[train], y[train]), (x[test], y[test])
+
+
+def digits_as_mnist(test_fraction: float = 0.2, seed: int = 0):
+    """scikit-learn's 1,797 real 8×8 digits (0..16) resized to 20×20 and centred in 28×28 uint8 (0..255)."""
+    from skimage.transform import resize
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    small = digits.images.astype(np.float32) / 16.0
+    big = resize(small, (len(small), 20, 20), order=1, anti_aliasing=False)
+    x = np.zeros((len(small), 28, 28), np.uint8)
+    x[:, 4:24, 4:24] = np.clip(np.rint(big * 255), 0, 255).astype(np.uint8)
+    y = digits.target.astype(np.uint8)
+    order = np.random.default_rng(seed).permutation(len(x))
+    cut = int(round(len(x) * (1 - test_fraction)))
+    return (x[order[:cut]], y[order[:cut]]), (x[order[cut:]], y[order[cut:]])
+
+
+def generated_cifar(classes: int = 10, seed: int = 0):
+    """A learnable CIFAR look-alike: uint8 (N, 32, 32, 3) images, uint8 (N, 1) labels.
+
+    Class c has its own stripe orientation and frequency and two colours; each image draws a
+    random phase, jittered colours and uniform pixel noise, so colour alone gives the class only in part.
+    """
+    if classes not in CIFAR_SIZES:
+        raise ValueError(f"classes={classes!r} is not supported; use one of {sorted(CIFAR_SIZES)}")
+    n_train, n_test = CIFAR_SIZES[classes]
+    n = n_train + n_test
+    style = np.random.default_rng(classes)  # the classes' looks, the same for every seed
+    colours = style.uniform(0, 255, (2, classes, 3)).astype(np.float32)
+    angle = style.uniform(0, np.pi, classes).astype(np.float32)
+    frequency = (2 * np.pi / 32 * style.uniform(1.5, 5.0, classes)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(n) % classes)
+    rows, columns = np.mgrid[0:32, 0:32].astype(np.float32)
+    kx = (frequency * np.cos(angle))[labels, None, None]
+    ky = (frequency * np.sin(angle))[labels, None, None]
+    phase = rng.uniform(0, 2 * np.pi, (n, 1, 1)).astype(np.float32)
+    wave = np.sin(kx * columns + ky * rows + phase) * 0.5 + 0.5
+    background = colours[0, labels] + rng.normal(0, 45, (n, 3)).astype(np.float32)
+    contrast = colours[1, labels] + rng.normal(0, 45, (n, 3)).astype(np.float32) - background
+    images = np.multiply(wave[..., None], contrast[:, None, None, :])
+    images += background[:, None, None, :]
+    images += rng.integers(-50, 51, images.shape, dtype=np.int16)
+    x = np.clip(images, 0, 255).astype(np.uint8)
+    y = labels.astype(np.uint8).reshape(-1, 1)
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
