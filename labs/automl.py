@@ -126,6 +126,7 @@ def search_space(block=None, *, input_shape=(28, 28, 1), num_classes: int = 10):
     import keras_tuner
 
     block = block if block is not None else default_block()
+    _check_block(block)
     graph = _graph(block.__class__.from_config(block.get_config()))  # a copy: leave the caller's block unwired
     # set_io_shapes flattens nested tuples: pass each shape as one (object) array, batch axis first.
     graph.set_io_shapes((np.array([None, *input_shape], dtype=object), np.array([None, num_classes], dtype=object)))
@@ -269,11 +270,16 @@ def _graph(block):
     import autokeras as ak
     from autokeras import graph as graph_module
 
-    if not isinstance(block, ak.Block):
-        raise TypeError(f"block must be an autokeras Block such as ak.ImageBlock(...), got {type(block).__name__}")
     inputs = ak.ImageInput()
     outputs = ak.ClassificationHead(name="classification_head_1")(block(inputs))
     return graph_module.Graph(inputs=inputs, outputs=outputs)
+
+
+def _check_block(block):
+    import autokeras as ak
+
+    if not isinstance(block, ak.Block):
+        raise TypeError(f"block must be an autokeras Block such as ak.ImageBlock(...), got {type(block).__name__}")
 
 
 def _heads(graph):
