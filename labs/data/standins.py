@@ -50,7 +50,7 @@ def generated_cifar(classes: int = 10, seed: int = 0):
     angle = style.uniform(0, np.pi, classes).astype(np.float32)
     frequency = (2 * np.pi / 32 * style.uniform(1.5, 5.0, classes)).astype(np.float32)
     rng = np.random.default_rng(seed)
-    labels = rng.permutation(np.arange(n) % classes)
+    labels = np.concatenate([rng.permutation(np.arange(k) % classes) for k in (n_train, n_test)])  # balanced
     rows, columns = np.mgrid[0:32, 0:32].astype(np.float32)
     kx = (frequency * np.cos(angle))[labels, None, None]
     ky = (frequency * np.sin(angle))[labels, None, None]
