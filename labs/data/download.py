@@ -34,7 +34,9 @@ def download(file: RemoteFile, destination: Path | None = None, *, timeout: floa
     url = url_of(file)
     destination = Path(destination) if destination is not None else local_path(file)
     if offline():
-        raise DownloadError(f"not downloading {file.name} from {url}: downloads are disabled ({OFFLINE_VARIABLE}=1)")
+        raise DownloadError(
+            f"not downloading {file.name} from {url} to {destination}: downloads are disabled ({OFFLINE_VARIABLE}=1)"
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
     try:
@@ -49,7 +51,7 @@ def download(file: RemoteFile, destination: Path | None = None, *, timeout: floa
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, Exception):
-            raise DownloadError(f"download of {file.name} from {url} failed: {_reason(error)}") from error
+            raise DownloadError(f"download of {file.name} from {url} to {destination} failed: {_reason(error)}") from error
         raise
     remember_verified(destination, file.sha256)
     return destination
