@@ -7,7 +7,7 @@ import pytest
 
 from labs import data
 from labs.data import registry, standins
-from test_data_readers import SHARED, cifar_archive, needs_shared
+from test_data_readers import SHARED, cifar_archive, needs_shared, only_test_files
 
 
 @pytest.fixture
@@ -58,6 +58,7 @@ def test_quick_profile_uses_digits_without_mnist_files(empty_dir, capsys):
 
 
 @needs_shared
+@only_test_files
 def test_quick_profile_carves_the_real_mnist_test_split(monkeypatch, capsys):
     monkeypatch.setenv("LABS_DATA_DIR", str(SHARED))
     monkeypatch.setenv("LABS_OFFLINE", "1")
@@ -72,6 +73,7 @@ def test_quick_profile_carves_the_real_mnist_test_split(monkeypatch, capsys):
 
 
 @needs_shared
+@only_test_files
 def test_full_profile_loads_a_split_alone(monkeypatch):
     monkeypatch.setenv("LABS_DATA_DIR", str(SHARED))
     monkeypatch.setenv("LABS_OFFLINE", "1")
