@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .arith import _pair, same_padding
+from .arith import _int, _pair, same_padding
 
 __all__ = ["correlate2d", "convolve2d", "conv2d", "im2col", "max_pool2d", "avg_pool2d",
            "padding_amounts", "relative_error"]
@@ -125,22 +125,30 @@ def im2col(x, kh: int, kw: int, stride=1, pad=0) -> np.ndarray:
     A convolution is then one matrix product: w.reshape(-1, c_out).T @ im2col(x) has shape
     (c_out, N·out_h·out_w). cs231n's AlexNet example: a 227×227×3 image and 11×11 filters
     at stride 4 give X_col of shape 363 × 3025 (363 = 11·11·3, 3025 = 55·55).
+    The result is the transpose (a view) of a patch-per-row matrix, the layout NHWC memory
+    favours; ``np.ascontiguousarray`` gives a C-ordered copy.
     """
     x = np.asarray(x)
     if x.ndim == 3:
         x = x[np.newaxis]
     x = _array("x", x, 4)
-    kh, kw = _pair("kh", kh, 1)[0], _pair("kw", kw, 1)[0]
+    kh, kw = _int("kh", kh, 1), _int("kw", kw, 1)
     amounts = padding_amounts(x.shape[1], x.shape[2], kh, kw, stride, pad)
-    return _im2col(x, kh, kw, _pair("stride", stride, 1), amounts)
+    return _patches(x, kh, kw, _pair("stride", stride, 1), amounts).T
 
 
-def _im2col(x, kh, kw, stride, amounts):
+def _patches(x, kh, kw, stride, amounts):
+    """Receptive fields as rows, (N·out_h·out_w) × (kh·kw·c_in): im2col's transpose, the layout
+    that suits NHWC memory (each copy below moves whole channel vectors)."""
     n, height, width, channels = x.shape
+    sh, sw = stride
     out_h, out_w = _output_size(height, width, kh, kw, stride, amounts)
     padded = np.pad(x, ((0, 0), *amounts, (0, 0)))
-    windows = _windows(padded, kh, kw, stride, out_h, out_w)  # N, out_h, out_w, C, kh, kw
-    return windows.transpose(4, 5, 3, 0, 1, 2).reshape(kh * kw * channels, n * out_h * out_w)
+    patches = np.empty((n, out_h, out_w, kh, kw, channels), dtype=x.dtype)
+    for u in range(kh):
+        for v in range(kw):
+            patches[:, :, :, u, v, :] = padded[:, u: u + out_h * sh: sh, v: v + out_w * sw: sw, :]
+    return patches.reshape(n * out_h * out_w, kh * kw * channels)
 
 
 def conv2d(x, w, b=None, stride=1, pad=0, method: str = "naive") -> np.ndarray:
@@ -163,9 +171,9 @@ def conv2d(x, w, b=None, stride=1, pad=0, method: str = "naive") -> np.ndarray:
     dtype = _result_dtype(x, w) if b is None else _result_dtype(x, w, b)
     x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
     if method == "im2col":
-        columns = _im2col(x, kh, kw, (sh, sw), amounts)
-        product = w.reshape(-1, c_out).T @ columns  # c_out × (N·out_h·out_w)
-        out = product.reshape(c_out, n, out_h, out_w).transpose(1, 2, 3, 0)
+        # (W_row · X_col)ᵀ = X_colᵀ · W_rowᵀ: with patches as rows the product is already NHWC.
+        product = _patches(x, kh, kw, (sh, sw), amounts) @ w.reshape(-1, c_out)
+        out = product.reshape(n, out_h, out_w, c_out)
     else:
         padded = np.pad(x, ((0, 0), *amounts, (0, 0)))
         out = np.empty((n, out_h, out_w, c_out), dtype=dtype)
