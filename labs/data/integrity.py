@@ -1,8 +1,8 @@
-"""Verification of cached files: size, then sha256, remembered in a sidecar keyed on size+mtime.
+"""Verification of cached files: size, then sha256, remembered in a sidecar keyed on the file's stat.
 
-The sidecar ``.NAME.verified`` holds ``size mtime_ns sha256`` of the last file that passed;
-any change to the file (size or modification time) invalidates it, so a changed file is
-always hashed again. Where the directory is read-only the file is simply hashed each time.
+The sidecar ``.NAME.verified`` holds size, inode, mtime and ctime (ns) and the sha256 of the
+last file that passed; any write to the file changes its ctime and invalidates the sidecar,
+so a changed file is always hashed again. Where the directory is read-only the file is simply hashed each time.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _sidecar(path: Path) -> Path:
 
 def _stamp(path: Path, sha256: str) -> str:
     stat = path.stat()
-    return f"{stat.st_size} {stat.st_mtime_ns} {sha256}"
+    return f"{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns} {sha256}"
 
 
 def remember_verified(path: Path, sha256: str) -> None:
