@@ -133,6 +133,7 @@ def search_space(block=None, *, input_shape=(28, 28, 1), num_classes: int = 10):
     for head in _heads(graph):
         head.num_classes = num_classes
     hp = keras_tuner.HyperParameters()
+    keras.backend.clear_session()  # inner blocks are named when built: conv_block_1, as in a trial
     graph.build(hp)
     keras.backend.clear_session()
     return hp
@@ -288,7 +289,11 @@ def _heads(graph):
 
 def _active(hp) -> dict:
     """The hyperparameters a trial used: active ones, without filters of unused conv layers."""
-    values = {name: value for name, value in hp.values.items() if hp.is_active(name)}
+    return _used({name: value for name, value in hp.values.items() if hp.is_active(name)})
+
+
+def _used(values: dict) -> dict:
+    """``values`` without the ``filters_i_j`` of conv layers beyond ``num_blocks`` × ``num_layers``."""
     blocks_ = {n.rsplit("/", 1)[0]: v for n, v in values.items() if n.endswith("/num_blocks")}
     layers_ = {n.rsplit("/", 1)[0]: v for n, v in values.items() if n.endswith("/num_layers")}
     kept = {}
@@ -299,6 +304,10 @@ def _active(hp) -> dict:
             continue
         kept[name] = value
     return kept
+
+
+def _fingerprint(values: dict) -> str:
+    return json.dumps(_used(values), sort_keys=True, default=str)
 
 
 def _trial_rows(tuner) -> list[TrialRow]:
@@ -339,6 +348,19 @@ def _tuner_classes():
             self.trials_before = len(self.start_order)
             self.stopped_by_time_limit = False
             self.deadline = None if self.time_limit_s is None else time.monotonic() + self.time_limit_s
+
+        def populate_space(self, trial_id):
+            """AutoKeras's greedy proposal, redrawn while it builds the same network as an earlier trial.
+
+            The greedy oracle may mutate only the filters of unused conv layers (``filters_1_0``
+            when ``num_blocks`` is 1): a new hash, the same model, a wasted trial.
+            """
+            seen = {_fingerprint(trial.hyperparameters.values) for trial in self.trials.values()}
+            for _ in range(self._max_collisions):
+                response = super().populate_space(trial_id)
+                if response.get("values") is None or _fingerprint(response["values"]) not in seen:
+                    return response
+            return response
 
         def create_trial(self, tuner_id):
             started = len(self.start_order) - self.trials_before

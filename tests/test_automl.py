@@ -73,6 +73,8 @@ def test_time_limit_resume_and_overwrite(digits, tmp_path, no_network):
     assert [t.trial_id for t in resumed.trials] == ["0", "1"]
     assert resumed.trials[0] == first.trials[0]
     assert not resumed.stopped_by_time_limit
+    # Trial 2 builds a different network (not just other filters for unused conv layers).
+    assert automl._fingerprint(resumed.trials[1].hyperparameters) != automl._fingerprint(first.trials[0].hyperparameters)
     assert resumed.best_trial.val_accuracy == max(t.val_accuracy for t in resumed.trials)
     table = resumed.table()
     assert "COMPLETED" in table and f"{row.parameters:,}" in table
