@@ -68,6 +68,9 @@ def test_exact_catches_strides_that_do_not_fit():
     with pytest.raises(ValueError, match=r"not a multiple of the stride"):
         arith.conv_output_size(227, 11, 4, 3, exact=True)  # AlexNet with the notes' P = 3
     assert arith.conv_output_size(227, 11, 4, 0, exact=True) == 55
+    assert arith.conv_output_size(9, 3, 2, "same", exact=True) == 5   # TensorFlow pads 1 + 1: fits
+    with pytest.raises(ValueError, match=r"s=2 does not fit"):
+        arith.conv_output_size(8, 1, 2, "same", exact=True)          # no padding, last row unused
 
 
 @pytest.mark.parametrize("kwargs,pattern", [
