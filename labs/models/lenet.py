@@ -65,7 +65,7 @@ class PartialConv2D(layers.Layer):
         if not isinstance(kernel_size, int) or kernel_size < 1:
             raise ValueError(f"kernel_size must be a positive int, got {kernel_size!r}")
         self.connections = table
-        self.kernel_size = kernel_size
+        self.kernel_size = (kernel_size, kernel_size)  # a (height, width) pair, like keras.layers.Conv2D
         self.filters = table.shape[1]
         self.activation = keras.activations.get(activation)
 
@@ -73,7 +73,7 @@ class PartialConv2D(layers.Layer):
         channels = input_shape[-1]
         if channels != self.connections.shape[0]:
             raise ValueError(f"input has {channels} channels but connections has {self.connections.shape[0]} rows")
-        k, connected = self.kernel_size, int(self.connections.sum())
+        k, connected = self.kernel_size[0], int(self.connections.sum())
         # Glorot's uniform limit with the mean fan-in and fan-out of the connected kernels.
         fan_in = k * k * connected / self.filters
         fan_out = k * k * connected / channels
@@ -88,7 +88,7 @@ class PartialConv2D(layers.Layer):
 
     def full_kernel(self):
         """The k×k×C×F kernel with zeros where ``connections`` is False."""
-        k = self.kernel_size
+        k = self.kernel_size[0]
         padded = ops.concatenate([self.kernel, ops.zeros((k, k, 1), dtype=self.kernel.dtype)], axis=-1)
         kernel = ops.take(padded, self._index, axis=2)
         return ops.reshape(kernel, (k, k) + self.connections.shape)
@@ -98,13 +98,13 @@ class PartialConv2D(layers.Layer):
         return self.activation(outputs) if self.activation is not None else outputs
 
     def compute_output_shape(self, input_shape):
-        k = self.kernel_size
+        k = self.kernel_size[0]
         size = [None if s is None else s - k + 1 for s in input_shape[1:3]]
         return (input_shape[0], *size, self.filters)
 
     def get_config(self):
         return {**super().get_config(), "connections": self.connections.tolist(),
-                "kernel_size": self.kernel_size, "activation": keras.activations.serialize(self.activation)}
+                "kernel_size": self.kernel_size[0], "activation": keras.activations.serialize(self.activation)}
 
     @classmethod
     def from_config(cls, config):
