@@ -171,6 +171,10 @@ def search(x, y, *, max_trials: int, epochs: int, time_limit_s: float | None = N
     ``max_trials``; ``overwrite=True`` deletes the project first. ``validation_data``
     picks the best trial; default: a seeded 10% of ``(x, y)``. The returned model is the
     best trial's checkpoint (no retraining) and takes float32 N×H×W×C images in [0, 1].
+    ``block``: the search space between input and head, default ``default_block()``; a
+    block that could pick ImageNet weights raises ``ValueError``. ``batch_size`` 32 is
+    AutoKeras's default; ``verbose`` is passed to Keras (0: one notice per trial).
+    Trials whose proposal would rebuild an earlier network are redrawn.
     """
     import autokeras as ak
     import keras
