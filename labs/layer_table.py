@@ -165,13 +165,36 @@ def _layer_macs(layer, input_shapes: list[tuple], output_shapes: list[tuple]) ->
     return 0
 
 
+def _calls_in(model, layer) -> list[tuple[list, list]]:
+    """(input shapes, output shapes) of each call of ``layer`` inside ``model`` (several for a shared layer)."""
+    import keras
+
+    nodes = getattr(model, "_nodes", None)  # Keras 3 functional models: keys "<id(layer)>_ib-<index>"
+    if isinstance(nodes, set) and not isinstance(model, keras.Sequential):
+        calls = [
+            ([tuple(t.shape[1:]) for t in node.input_tensors], [tuple(t.shape[1:]) for t in node.output_tensors])
+            for index, node in enumerate(layer._inbound_nodes)
+            if f"{id(layer)}_ib-{index}" in nodes
+        ]
+        if calls:
+            return [([] if isinstance(layer, keras.layers.InputLayer) else inputs, outputs) for inputs, outputs in calls]
+    try:
+        outputs = _shapes(layer.output)
+        inputs = [] if isinstance(layer, keras.layers.InputLayer) else _shapes(layer.input)
+    except (AttributeError, ValueError):
+        return []
+    return [(inputs, outputs)]
+
+
 def layer_table(model, dtype_bytes: int = 4) -> LayerTable:
     """Per layer: name, kind, output shape, activations, parameters, MACs and activation bytes.
 
     Works on built Sequential and functional Keras 3 models; the first row is the input.
     Activations are per image (the output shape without the batch axis); activation bytes are
     activations × ``dtype_bytes``. MACs: convolutions out_h·out_w·c_out·kh·kw·c_in/groups,
-    dense in·out (per position), others 0; a nested model counts its layers' MACs.
+    dense in·out (per position), others 0; a nested model counts its layers' MACs. A layer
+    called several times (shared weights) counts the activations and MACs of every call and
+    shows the output shape of its first call.
     """
     import keras
 
@@ -200,12 +223,13 @@ def layer_table(model, dtype_bytes: int = 4) -> LayerTable:
             rows.append(row("input" if len(model_inputs) == 1 else f"input_{index}", "InputLayer",
                             [tuple(tensor.shape[1:])], 0, 0))
     for layer in model.layers:
-        try:
-            output_shapes = _shapes(layer.output)
-            input_shapes = [] if isinstance(layer, keras.layers.InputLayer) else _shapes(layer.input)
-        except (AttributeError, ValueError) as error:
-            raise ValueError(f"layer {layer.name!r} has no single defined output ({error}); "
-                             "build the model with keras.Input first") from error
-        rows.append(row(layer.name, type(layer).__name__, output_shapes, layer.count_params(),
-                        _layer_macs(layer, input_shapes, output_shapes)))
+        calls = _calls_in(model, layer)
+        if not calls:
+            raise ValueError(f"layer {layer.name!r} has no defined output; build the model with keras.Input first")
+        first_inputs, first_outputs = calls[0]
+        activations = sum(_count(shape) for _, outputs in calls for shape in outputs)
+        macs = sum(_layer_macs(layer, inputs, outputs) for inputs, outputs in calls)
+        shape = first_outputs[0] if len(first_outputs) == 1 else tuple(first_outputs)
+        rows.append(LayerRow(layer.name, type(layer).__name__, shape, activations, int(layer.count_params()),
+                             int(macs), activations * dtype_bytes))
     return LayerTable(rows, dtype_bytes)

@@ -229,6 +229,21 @@ def test_layer_table_functional_with_groups_and_nested_model():
     assert table.total_parameters == model.count_params()
 
 
+def test_layer_table_counts_every_call_of_a_shared_layer():
+    left, right = keras.Input((8, 8, 3)), keras.Input((8, 8, 3))
+    shared = layers.Conv2D(4, 3, name="shared")
+    merged = layers.Concatenate()([shared(left), shared(right)])
+    model = keras.Model([left, right], merged)
+    outside = keras.Input((10, 10, 3))
+    keras.Model(outside, shared(outside))  # a third call, in another model: not counted
+    table = arith.layer_table(model)
+    assert [row.kind for row in table].count("InputLayer") == 2
+    assert table["shared"].output_shape == (6, 6, 4)
+    assert table["shared"].activations == 2 * 144
+    assert table["shared"].macs == 2 * 6 * 6 * 4 * 27
+    assert table.total_parameters == model.count_params() == 112
+
+
 def test_layer_table_rejects_bad_inputs():
     with pytest.raises(ValueError, match=r"model must be a keras.Model, got int"):
         arith.layer_table(3)
