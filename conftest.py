@@ -11,6 +11,9 @@ os.environ.setdefault("LABS_PROFILE", "quick")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # No download attempts from tests: loaders go straight to local files or the stand-ins.
 os.environ.setdefault("LABS_OFFLINE", "1")
+# What the labs write (search projects) goes to the checkout's ignored data/, never into a
+# shared data folder that LABS_DATA_DIR may point at.
+os.environ.setdefault("LABS_WORK_DIR", str(ROOT / "data"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Notebook kernels run in notebooks/: let them import the package without an install too.
 os.environ["PYTHONPATH"] = os.pathsep.join(

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import data_dir, notice, seed as set_seed
+from .config import notice, seed as set_seed, work_dir
 
 OBJECTIVE = "val_accuracy"
 TRIAL_RECORDS = "labs_trials.json"
@@ -166,7 +166,7 @@ def search(x, y, *, max_trials: int, epochs: int, time_limit_s: float | None = N
     ``max_trials`` counts all trials of the project, earlier runs included; ``epochs`` per
     trial (an early stop after 3 epochs without progress). ``time_limit_s``: no new trial
     starts once it is spent (``None``: no limit). ``directory``: where the project lives,
-    default ``data_dir()/autokeras``; the project folder is ``directory/project_name``.
+    default ``work_dir()/autokeras`` (the data directory unless ``LABS_WORK_DIR`` is set); the project folder is ``directory/project_name``.
     ``overwrite=False`` resumes: finished trials are kept and the search continues up to
     ``max_trials``; ``overwrite=True`` deletes the project first. ``validation_data``
     picks the best trial; default: a seeded 10% of ``(x, y)``. The returned model is the
@@ -204,7 +204,7 @@ def search(x, y, *, max_trials: int, epochs: int, time_limit_s: float | None = N
     if risky:
         raise ValueError(f"block can choose ImageNet weights (downloads) through {risky}; "
                          "fix block_type='vanilla' or use ak.ResNetBlock/XceptionBlock(pretrained=False)")
-    root = Path(directory) if directory is not None else data_dir() / "autokeras"
+    root = Path(directory) if directory is not None else work_dir() / "autokeras"
     root.mkdir(parents=True, exist_ok=True)
 
     set_seed(seed)

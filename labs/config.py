@@ -2,7 +2,8 @@
 
 ``LABS_PROFILE`` picks ``"quick"`` (small data, minutes on 2 CPU cores; what the tests
 use) or ``"full"`` (the real data sets and epochs; the default for students).
-``LABS_DATA_DIR`` points the loaders at a data directory.
+``LABS_DATA_DIR`` points the loaders at a data directory; ``LABS_WORK_DIR`` says where the
+labs write what they make (search projects), by default the data directory.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 PROFILES = ("quick", "full")
 PROFILE_VARIABLE = "LABS_PROFILE"
 DATA_DIR_VARIABLE = "LABS_DATA_DIR"
+WORK_DIR_VARIABLE = "LABS_WORK_DIR"
 _PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
@@ -81,3 +83,12 @@ def data_dir() -> Path:
     if root is not None:
         return root / "data"
     return user_cache_dir()
+
+
+def work_dir() -> Path:
+    """Where labs write what they make (e.g. search projects): ``LABS_WORK_DIR``, else ``data_dir()``.
+
+    Tests set it so that nothing is ever written into a shared, read-only data folder.
+    """
+    configured = os.environ.get(WORK_DIR_VARIABLE, "").strip()
+    return Path(configured).expanduser().resolve() if configured else data_dir()

@@ -78,3 +78,11 @@ def test_data_dir_outside_a_checkout_is_the_user_cache(monkeypatch, tmp_path):
 def test_notice_prints_with_a_prefix(capsys):
     labs.notice("hello")
     assert capsys.readouterr().out == "[labs] hello\n"
+
+
+def test_work_dir_defaults_to_the_data_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv("LABS_WORK_DIR", raising=False)
+    monkeypatch.setenv("LABS_DATA_DIR", str(tmp_path))
+    assert labs.work_dir() == tmp_path.resolve()
+    monkeypatch.setenv("LABS_WORK_DIR", str(tmp_path / "out"))
+    assert labs.work_dir() == (tmp_path / "out").resolve()

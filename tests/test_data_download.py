@@ -78,7 +78,7 @@ def test_download_verifies_and_renames(server, online):
     path = data.download(remote_file(base + "/payload.bin"))
     assert path == online / "test" / "payload.bin"
     assert path.read_bytes() == PAYLOAD
-    assert leftovers(online) == [".payload.bin.verified", "payload.bin"]  # no temporary file left
+    assert leftovers(online) == ["payload.bin"]  # no temporary file left, nothing beside the data
 
 
 def test_checksum_failure_leaves_nothing(server, online):

@@ -1,8 +1,8 @@
-"""Verification of cached files: size, then sha256, remembered in a sidecar keyed on the file's stat.
+"""Verification of cached files: size, then sha256, remembered for the life of the process.
 
-The sidecar ``.NAME.verified`` holds size, inode, mtime and ctime (ns) and the sha256 of the
-last file that passed; any write to the file changes its ctime and invalidates the sidecar,
-so a changed file is always hashed again. Where the directory is read-only the file is simply hashed each time.
+A pass is remembered under the file's size, inode, mtime and ctime (ns); any write to the
+file changes its ctime, so a changed file is always hashed again. Nothing is written beside
+the data: a data directory may be shared and read-only.
 """
 from __future__ import annotations
 
@@ -24,21 +24,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _sidecar(path: Path) -> Path:
-    return path.with_name(f".{path.name}.verified")
+_VERIFIED: set[tuple] = set()
 
 
-def _stamp(path: Path, sha256: str) -> str:
+def _stamp(path: Path, sha256: str) -> tuple:
     stat = path.stat()
-    return f"{stat.st_size} {stat.st_ino} {stat.st_mtime_ns} {stat.st_ctime_ns} {sha256}"
+    return (str(path.resolve()), stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, sha256)
 
 
 def remember_verified(path: Path, sha256: str) -> None:
-    """Record that ``path`` (as it is now) has the given sha256; silently skipped if read-only."""
-    try:
-        _sidecar(path).write_text(_stamp(path, sha256))
-    except OSError:
-        pass
+    """Record that ``path`` (as it is now) has the given sha256."""
+    _VERIFIED.add(_stamp(path, sha256))
 
 
 def problem(file: RemoteFile, path: Path) -> str | None:
@@ -48,12 +44,8 @@ def problem(file: RemoteFile, path: Path) -> str | None:
     size = path.stat().st_size
     if size != file.size:
         return f"size {size:,} bytes, expected {file.size:,}"
-    sidecar = _sidecar(path)
-    try:
-        if sidecar.read_text() == _stamp(path, file.sha256):
-            return None
-    except OSError:
-        pass
+    if _stamp(path, file.sha256) in _VERIFIED:
+        return None
     if sha256_of(path) != file.sha256:
         return "sha256 mismatch"
     remember_verified(path, file.sha256)
