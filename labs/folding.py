@@ -10,7 +10,7 @@ layer (no activation in between) the two affine maps compose into one:
 (Jacob et al. 2018, "Quantization and Training of Neural Networks for Efficient
 Integer-Arithmetic-Only Inference", §3.2; PyTorch's ``fuse_conv_bn_eval`` does the same.)
 
-Two functions, each named after what it returns:
+Two functions, each named after what it returns (and ``folded_weights(layer, batchnorm)`` for one pair):
 
 - ``fold_report(model) -> FoldReport``: which BatchNormalization layers can be folded, into
   which layer, and for the others why not. Nothing is built.
@@ -29,6 +29,8 @@ import numpy as np
 
 from . import _graph
 from .config import notice
+
+__all__ = ["FOLDABLE_LAYERS", "FoldDecision", "FoldReport", "fold_batchnorm", "fold_report", "folded_weights"]
 
 #: Layers a following BatchNormalization can be folded into (kernel's last axis = output channel,
 #: except the depthwise ones, whose kernel ends in (c_in, multiplier)).
@@ -131,8 +133,18 @@ def folded_weights(layer, batchnorm) -> tuple:
 
     Depthwise kernels (k…, c_in, m) produce channel c·m + j, so the scale is reshaped to (c_in, m).
     """
+    if type(layer) not in FOLDABLE_LAYERS:
+        raise TypeError(f"layer must be a {_FOLDABLE_NAMES} layer, got {type(layer).__name__}")
+    if not isinstance(batchnorm, keras.layers.BatchNormalization):
+        raise TypeError(f"batchnorm must be a BatchNormalization layer, got {type(batchnorm).__name__}")
+    for argument, value in (("layer", layer), ("batchnorm", batchnorm)):
+        if not value.built:
+            raise ValueError(f"{argument} {value.name!r} is not built: call it on data or build(input_shape) first")
     kernel = _graph.to_numpy(layer.kernel).astype(np.float64)
     channels = kernel.shape[-2] * kernel.shape[-1] if isinstance(layer, _DEPTHWISE) else kernel.shape[-1]
+    if batchnorm.moving_mean.shape[0] != channels:
+        raise ValueError(f"batchnorm {batchnorm.name!r} normalizes {batchnorm.moving_mean.shape[0]} channels, "
+                         f"but layer {layer.name!r} has {channels} output channels")
     bias = _graph.to_numpy(layer.bias).astype(np.float64) if layer.use_bias else np.zeros(channels)
     gamma = _graph.to_numpy(batchnorm.gamma).astype(np.float64) if batchnorm.scale else np.ones(channels)
     beta = _graph.to_numpy(batchnorm.beta).astype(np.float64) if batchnorm.center else np.zeros(channels)

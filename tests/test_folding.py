@@ -365,3 +365,17 @@ def test_subclassed_model_is_a_type_error():
 def test_unbuilt_sequential_is_a_value_error():
     with pytest.raises(ValueError, match="Sequential model that is not built: start it with keras.Input"):
         fold_batchnorm(keras.Sequential([layers.Conv2D(2, 3), layers.BatchNormalization()], name="unbuilt"))
+
+
+def test_folded_weights_rejects_wrong_layers_and_mismatched_channels():
+    conv, batchnorm = layers.Conv2D(4, 3, name="conv"), layers.BatchNormalization(name="bn")
+    with pytest.raises(ValueError, match="layer 'conv' is not built"):
+        folded_weights(conv, batchnorm)
+    conv.build((None, 8, 8, 3))
+    batchnorm.build((None, 6, 6, 5))
+    with pytest.raises(ValueError, match="'bn' normalizes 5 channels, but layer 'conv' has 4 output channels"):
+        folded_weights(conv, batchnorm)
+    with pytest.raises(TypeError, match="layer must be a Conv1D/2D/3D, DepthwiseConv1D/2D or Dense layer, got ReLU"):
+        folded_weights(layers.ReLU(), batchnorm)
+    with pytest.raises(TypeError, match="batchnorm must be a BatchNormalization layer, got Conv2D"):
+        folded_weights(conv, conv)
