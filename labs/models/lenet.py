@@ -6,7 +6,8 @@ in a softmax over ``num_classes``: train it with ``sparse_categorical_crossentro
 - ``lenet5("lecun1998")``: LeCun, Bottou, Bengio & Haffner (1998), "Gradient-based
   learning applied to document recognition": 32×32 input (the model pads 28×28 by 2
   itself), scaled tanh ``1.7159·tanh(2a/3)``, trainable subsampling (S2, S4), the partial
-  C3 connection table ``C3_CONNECTIONS``; its Euclidean RBF output is replaced by a softmax.
+  C3 connection table ``C3_CONNECTIONS``; its Euclidean RBF output is replaced by a softmax
+  and its uniform ±2.4/fan-in initialisation by Keras' Glorot default.
 - ``lenet5("keras")``: the 107,786-parameter LeNet-5 of the slides' AutoKeras table.
 - ``lenet5("slides")``: the slides' Keras model (32@5×5 → 64@5×5 → 1024 → 1024 → 10).
 - ``slides_cnn()``: the slides' short CNN (32@3×3 → pool → 64@3×3 → 128 → 10).
