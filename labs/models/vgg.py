@@ -29,7 +29,6 @@ __all__ = [
 
 DEPTHS = (16, 19)
 NUM_CLASSES = 1000
-OFFLINE_VARIABLE = "LABS_OFFLINE"
 _BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications"
 CLASS_INDEX_FILE = "imagenet_class_index.json"
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
@@ -80,8 +79,10 @@ def _check_include_top(include_top) -> bool:
 
 
 def offline() -> bool:
-    """True when ``LABS_OFFLINE`` is set to 1/true/yes: no download is attempted."""
-    return os.environ.get(OFFLINE_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+    """True when ``LABS_OFFLINE`` forbids downloads (the same rule as ``labs.data``)."""
+    from ..data.download import offline as data_offline
+
+    return data_offline()
 
 
 def keras_cache_dir() -> Path:
