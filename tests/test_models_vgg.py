@@ -1,5 +1,7 @@
 """labs.models.vgg: VGG16/VGG19 from keras.applications, weights lookup, ImageNet class names."""
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +54,11 @@ def test_the_name_works_as_function_and_module_in_any_import_order():
     # labs.models.vgg is bound to the submodule once it is imported: it must stay callable.
     assert callable(labs.models.vgg) and callable(vgg_module)
     assert labs.models.vgg.weights_file(19).name == "vgg19_weights_tf_dim_ordering_tf_kernels.h5"
+    # In a fresh interpreter: the first access returns the function, later ones the module.
+    script = ("import labs.models as m; first = m.vgg; second = m.vgg; "
+              "assert callable(first) and callable(second) and first is not second; print('ok')")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "ok", result.stderr
 
 
 @pytest.mark.parametrize("depth", [11, 13, 0, "16", 16.5, True, None])

@@ -132,7 +132,7 @@ def weights_cached(depth: int, include_top: bool = True) -> bool:
 def _size_text(depth: int, spec: WeightsFile, include_top: bool) -> str:
     if spec.size_bytes is not None:
         return f"{spec.size_bytes:,} bytes"
-    return f"about {4 * _CONV_PARAMETERS[depth] / 1e6:.0f} MB ({_CONV_PARAMETERS[depth]:,} float32 weights)"
+    return f"about {4 * _CONV_PARAMETERS[depth] / 1e6:.0f} MB, {_CONV_PARAMETERS[depth]:,} float32 weights"
 
 
 def missing_weights_message(depth: int, include_top: bool = True) -> str:
