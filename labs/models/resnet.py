@@ -78,7 +78,7 @@ def _conv(filters, kernel_size, stride, weight_decay, name):
 
 
 def _batch_norm(name):
-    return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=1e-5, name=name)
+    return layers.BatchNormalization(momentum=BN_MOMENTUM, name=name)
 
 
 def _name(prefix, suffix):
