@@ -1,4 +1,4 @@
-"""Command line: ``python -m labs fetch NAME|all``, ``doctor``, ``colab-links``."""
+"""Command line: ``python -m labs fetch NAME|all``, ``doctor``, ``colab-links``, ``grid``."""
 from __future__ import annotations
 
 import argparse
@@ -44,6 +44,23 @@ def _colab_links(args) -> int:
     return 1 if args.check and changed else 0
 
 
+def _grid(args) -> int:
+    import os
+
+    if args.profile:  # the data loaders read the profile too
+        os.environ["LABS_PROFILE"] = args.profile
+    from .experiments import results_table, run_grid
+
+    try:
+        records = run_grid(args.out, profile=args.profile, only=args.only)
+    except KeyboardInterrupt:
+        print(f"interrupted; finished runs are saved in {args.out}: run the same command to resume", file=sys.stderr)
+        return 130
+    print(results_table(records))
+    print(f"{len(records)} record(s) in {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m labs", description="CNN Labs helper commands")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     colab.add_argument("--root", default=".", help="repository root (default: the current directory)")
     colab.add_argument("--check", action="store_true", help="only report files that are out of date (exit 1 if any)")
     colab.set_defaults(handler=_colab_links)
+
+    grid = commands.add_parser("grid", help="lab 06: train the CIFAR-100 grid (models × optimizers × "
+                                            "regularization); resumes where it stopped")
+    grid.add_argument("--out", required=True, help="results directory: one JSON record per run")
+    grid.add_argument("--profile", choices=("quick", "full"), default=None,
+                      help="recipe and data (default: LABS_PROFILE, else full)")
+    grid.add_argument("--only", default=None, metavar="PATTERN",
+                      help="train only run ids matching this glob, e.g. 'resnet18-*'")
+    grid.set_defaults(handler=_grid)
     return parser
 
 
