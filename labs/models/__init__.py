@@ -7,9 +7,9 @@ _SOURCES = {
     "slides_cnn": "lenet",
     "C3_CONNECTIONS": "lenet",
     # lab 03
-    "vgg": "vgg",
-    "imagenet_labels": "vgg",
-    "decode_predictions": "vgg",
+    "vgg": "imagenet",
+    "imagenet_labels": "imagenet",
+    "decode_predictions": "imagenet",
     # lab 05
     "residual_block": "resnet",
     "bottleneck_block": "resnet",

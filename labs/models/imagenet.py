@@ -14,8 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import sys
-import types
 from pathlib import Path
 from typing import NamedTuple
 
@@ -282,17 +280,3 @@ def decode_predictions(preds, top: int = 5, path=None) -> list[list[Prediction]]
         best = np.argsort(-row, kind="stable")[: int(top)]
         results.append([Prediction(int(i), index[i][0], index[i][1], float(row[i])) for i in best])
     return results
-
-
-class _CallableModule(types.ModuleType):
-    """``labs.models.vgg`` names both this module and the function :func:`vgg`.
-
-    Python's import system binds the submodule to the package attribute once it is imported,
-    which would hide the function; making the module callable keeps ``labs.models.vgg(16)`` working.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return vgg(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
