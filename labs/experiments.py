@@ -189,9 +189,9 @@ def train_run(run: Run, settings: Recipe, data: dict, callbacks=()) -> dict:
                   metrics=["accuracy"], jit_compile=settings.jit_compile)
     throughput = Throughput(len(data["x_train"]))
     history = model.fit(data["x_train"], y_train, batch_size=settings.batch_size, epochs=settings.epochs,
-                        validation_data=(data["x_val"], y_val), callbacks=[throughput, *callbacks],
-                        verbose=0)
-    _, test_accuracy = model.evaluate(data["x_test"], y_test, batch_size=256, verbose=0)
+                        validation_data=(data["x_val"], y_val), validation_batch_size=settings.eval_batch_size,
+                        callbacks=[throughput, *callbacks], verbose=0)
+    _, test_accuracy = model.evaluate(data["x_test"], y_test, batch_size=settings.eval_batch_size, verbose=0)
     curves = {name: [float(v) for v in values] for name, values in history.history.items()}
     return {
         "run_id": run.run_id,
@@ -302,7 +302,7 @@ SLIDES_TABLE = ResultsTable(np.array([
 ]), title="slides' test accuracy")
 
 
-def estimated_gpu_seconds(macs_per_image: float, settings: Recipe, achieved_tflops: float = 25.0) -> float:
+def estimated_gpu_seconds(macs_per_image: float, settings: Recipe, achieved_tflops: float = 15.0) -> float:
     """Estimated training time of one run: 3 · 2 · MACs per training image (forward + backward
     ≈ 3 forward passes, 2 FLOPs per MAC) · images seen, plus one forward pass per validation
     and test image, divided by the FLOP rate a GPU sustains on these small convolutions
