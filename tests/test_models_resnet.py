@@ -189,3 +189,23 @@ def test_bad_arguments():
         resnet_cifar(20, shortcut="D")
     with pytest.raises(ValueError, match="num_classes must be a positive int"):
         resnet_cifar(20, num_classes=0)
+
+
+def test_graph_diagram_draws_every_layer_and_the_skip_arc():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from labs import viz
+
+    for kwargs, side_boxes in (({"filters": 16}, 0), ({"filters": 32, "stride": 2}, 2)):
+        model = block_model((8, 8, 16), **kwargs)
+        ax = viz.graph_diagram(model, title="block")
+        boxes = [text for text in ax.texts if text.get_text()]
+        arrows = [text for text in ax.texts if not text.get_text()]  # annotations drawn as arrows
+        assert len(boxes) == len(model.layers)
+        assert any(box.get_text().startswith("add (+)") for box in boxes)
+        assert sum(abs(box.get_position()[0]) > 1 for box in boxes) == side_boxes
+        assert len(arrows) == sum(len(layer._inbound_nodes[0].input_tensors) for layer in model.layers[1:])
+        plt.close(ax.figure)
