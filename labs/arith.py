@@ -135,6 +135,11 @@ def conv_params(k, c_in: int, c_out: int, bias: bool = True) -> int:
     return (kh * kw * c_in + int(bool(bias))) * c_out
 
 
+def trainable_params(model) -> int:
+    """Trainable parameters of a Keras model or layer (BN's moving statistics are not counted)."""
+    return sum(math.prod(weight.shape) for weight in model.trainable_weights)
+
+
 def unshared_params(k, c_in: int, c_out: int, out_size, bias: bool = True) -> int:
     """Parameters without sharing (a locally connected layer): (kh·kw·c_in + 1)·out_h·out_w·c_out.
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arith import trainable_params
 from .config import notice
 from .recipe import OPTIMIZERS, Recipe, recipe
 
@@ -202,7 +203,7 @@ def train_run(run: Run, settings: Recipe, data: dict, callbacks=()) -> dict:
         "wall_seconds": time.perf_counter() - start,
         "images_per_second": float(throughput.images_per_second),
         "parameters": int(network.count_params()),
-        "trainable_parameters": int(sum(np.prod(w.shape) for w in network.trainable_weights)),
+        "trainable_parameters": trainable_params(network),
         "history": curves,
         "versions": versions(),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -254,3 +254,11 @@ def test_layer_table_rejects_bad_inputs():
         arith.layer_table(model, dtype_bytes=0)
     with pytest.raises(KeyError, match=r"no layer named 'nope'"):
         arith.layer_table(model)["nope"]
+
+
+def test_trainable_params_leaves_out_batchnorm_statistics():
+    import keras
+
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization()])
+    assert arith.trainable_params(model) == arith.conv_params(3, 3, 4) + 2 * 4   # γ, β trainable
+    assert model.count_params() == arith.trainable_params(model) + 2 * 4         # μ, σ² are not

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from labs.models import cifar, inception_v2_cifar, resnet18_cifar, vgg16_cifar
+from labs.arith import trainable_params
 
 BUILDERS = {"vgg16": vgg16_cifar, "resnet18": resnet18_cifar, "inception_v2": inception_v2_cifar}
 
@@ -14,9 +15,6 @@ FULL_WIDTH_PARAMETERS = {
 # Trainable parameters of ResNet-18 with BN: the widely quoted 11.22M (11,220,132).
 RESNET18_TRAINABLE = 11_220_132
 
-
-def count_trainable(model):
-    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
 def layer_parameters(model, prefix):
@@ -51,7 +49,7 @@ def test_resnet18_has_the_published_parameter_count():
     for regularization in ("none", "batchnorm"):
         model = resnet18_cifar(regularization=regularization)
         assert model.count_params() == FULL_WIDTH_PARAMETERS[("resnet18", regularization)]
-    assert count_trainable(resnet18_cifar(regularization="batchnorm")) == RESNET18_TRAINABLE
+    assert trainable_params(resnet18_cifar(regularization="batchnorm")) == RESNET18_TRAINABLE
 
 
 def test_vgg16_conv_part_has_the_published_parameter_count():

@@ -7,13 +7,11 @@ from keras import layers  # noqa: E402
 
 from labs.models import bottleneck_block, residual_block, resnet_cifar  # noqa: E402
 from labs.models.resnet import ZeroPadShortcut, cifar_blocks_per_stage, plain_block  # noqa: E402
+from labs.arith import trainable_params
 
 # He et al. 2015, Table 6: parameters of the CIFAR-10 ResNets.
 PAPER_PARAMETERS = {20: 0.27e6, 32: 0.46e6, 44: 0.66e6, 56: 0.85e6, 110: 1.7e6}
 
-
-def trainable_count(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 def block_model(input_shape, block=residual_block, **kwargs):
@@ -27,16 +25,16 @@ def layer_kinds(model):
 
 @pytest.mark.parametrize("depth", sorted(PAPER_PARAMETERS))
 def test_parameter_counts_match_he_et_al_2015(depth):
-    count = trainable_count(resnet_cifar(depth))
+    count = trainable_params(resnet_cifar(depth))
     assert abs(count / PAPER_PARAMETERS[depth] - 1) < 0.02, count
 
 
 def test_resnet20_exact_count_and_shortcut_options():
     # 432 + 6·2,304 + (4,608 + 5·9,216) + (18,432 + 5·36,864) + 650 weights, plus 2·(7·16 + 6·32 + 6·64) BN.
-    assert trainable_count(resnet_cifar(20)) == 269_722
+    assert trainable_params(resnet_cifar(20)) == 269_722
     # option B adds two 1×1 projections (16·32 + 32·64) with their BN (2·(32 + 64)).
-    assert trainable_count(resnet_cifar(20, shortcut="B")) == 269_722 + 512 + 2048 + 2 * (32 + 64)
-    assert trainable_count(resnet_cifar(20, shortcut="C")) > trainable_count(resnet_cifar(20, shortcut="B"))
+    assert trainable_params(resnet_cifar(20, shortcut="B")) == 269_722 + 512 + 2048 + 2 * (32 + 64)
+    assert trainable_params(resnet_cifar(20, shortcut="C")) > trainable_params(resnet_cifar(20, shortcut="B"))
 
 
 def test_plain_twin_has_the_same_weights_and_no_additions():
@@ -55,7 +53,7 @@ def test_identity_shortcut_when_shapes_match():
     model = block_model((8, 8, 16), filters=16)
     assert model.output.shape == (None, 8, 8, 16)
     assert layer_kinds(model).count("Conv2D") == 2
-    assert trainable_count(model) == 2 * 9 * 16 * 16 + 2 * 2 * 16
+    assert trainable_params(model) == 2 * 9 * 16 * 16 + 2 * 2 * 16
 
 
 def test_projection_when_shapes_change_or_asked():
@@ -63,7 +61,7 @@ def test_projection_when_shapes_change_or_asked():
     assert strided.output.shape == (None, 16, 16, 32)
     assert layer_kinds(strided).count("Conv2D") == 3
     # 3·3·16·32 + 3·3·32·32 convolutions + 16·32 projection, each followed by BN (γ, β).
-    assert trainable_count(strided) == 4608 + 9216 + 512 + 3 * 2 * 32
+    assert trainable_params(strided) == 4608 + 9216 + 512 + 3 * 2 * 32
     forced = block_model((8, 8, 16), filters=16, projection=True)
     assert layer_kinds(forced).count("Conv2D") == 3
 
@@ -118,7 +116,7 @@ def test_bottleneck_block_shapes_and_count():
     model = block_model((8, 8, 64), block=bottleneck_block, filters=16)
     assert model.output.shape == (None, 8, 8, 64)
     assert layer_kinds(model).count("Conv2D") == 3  # identity shortcut: 64 in, 4·16 out
-    assert trainable_count(model) == 64 * 16 + 9 * 16 * 16 + 16 * 64 + 2 * (16 + 16 + 64)
+    assert trainable_params(model) == 64 * 16 + 9 * 16 * 16 + 16 * 64 + 2 * (16 + 16 + 64)
     strided = block_model((8, 8, 64), block=bottleneck_block, filters=32, stride=2)
     assert strided.output.shape == (None, 4, 4, 128)
     assert layer_kinds(strided).count("Conv2D") == 4
