@@ -46,11 +46,6 @@ def devices() -> list[str]:
     return ["cpu"]
 
 
-def has_gpu() -> bool:
-    """True when the backend sees a GPU."""
-    return any("gpu" in d.lower() or "cuda" in d.lower() for d in devices())
-
-
 def setup(seed_value: int = 0) -> dict:
     """First cell of every notebook: seed, then report versions, backend, devices, profile and data.
 
