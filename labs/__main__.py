@@ -49,10 +49,12 @@ def _grid(args) -> int:
 
     if args.profile:  # the data loaders read the profile too
         os.environ["LABS_PROFILE"] = args.profile
-    from .experiments import results_table, run_grid
+    from .config import profile
+    from .experiments import default_workers, results_table, run_grid
 
+    workers = args.workers or default_workers(args.profile or profile())
     try:
-        records = run_grid(args.out, profile=args.profile, only=args.only)
+        records = run_grid(args.out, profile=args.profile, only=args.only, workers=workers)
     except KeyboardInterrupt:
         print(f"interrupted; finished runs are saved in {args.out}: run the same command to resume", file=sys.stderr)
         return 130
@@ -85,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="recipe and data (default: LABS_PROFILE, else full)")
     grid.add_argument("--only", default=None, metavar="PATTERN",
                       help="train only run ids matching this glob, e.g. 'resnet18-*'")
+    grid.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="runs trained at once, each in its own process (default: 2 in the quick "
+                           "profile, at most one per core; 1 in full)")
     grid.set_defaults(handler=_grid)
     return parser
 

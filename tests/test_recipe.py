@@ -54,6 +54,16 @@ def test_schedule_warms_up_then_decays_to_zero():
     assert schedule(0.1, recipe("full", schedule="constant"), 100) == 0.1
 
 
+def test_quick_schedule_warms_up_over_a_quarter_of_its_one_epoch():
+    quick = recipe("quick")
+    steps = quick.train_images // quick.batch_size  # 188
+    rate = schedule(0.1, quick, steps_per_epoch=steps)
+    warmup = round(0.25 * steps)  # 47
+    values = [float(rate(step)) for step in (0, warmup, warmup + (steps - warmup) // 2, steps)]
+    assert values[0] == pytest.approx(0.01) and values[1] == pytest.approx(0.1)
+    assert values[2] == pytest.approx(0.05, rel=0.02) and values[3] == pytest.approx(0.0, abs=1e-7)
+
+
 def test_crop_flip_shifts_or_mirrors_each_image_and_is_identity_at_inference():
     rng = np.random.default_rng(0)
     images = rng.uniform(1, 2, (16, 8, 8, 3)).astype("float32")
