@@ -77,7 +77,7 @@ def test_width_scales_channels():
     assert cifar.channels(3, 0.1) == 1
     narrow = vgg16_cifar(regularization="none", width=0.5)
     assert narrow.get_layer("block1_conv1").output.shape[-1] == 32
-    assert narrow.get_layer("fc1").output.shape[-1] == 256
+    assert narrow.get_layer("fc1").output.shape[-1] == 512  # the hidden dense layer keeps its width
 
 
 def test_num_classes_and_name():
