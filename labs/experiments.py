@@ -2,39 +2,40 @@
 
 One run = (model, optimizer, regularization, seed, budget) → a record (test accuracy, best
 validation accuracy, epochs, wall time, images/s, parameters, history, the configuration and
-the versions), written atomically as ``OUT/RUN_ID.json`` (a temporary file, then
-``os.replace``: a reader sees the old file or the whole new one, never half of one).
+the versions), written atomically as ``OUT/RUN_ID.json`` by ``labs.records``.
 
 ``run_grid(out)`` trains only the runs without a valid record, so a grid stopped by Ctrl-C,
 a crash or a killed kernel resumes where it stopped and loses no finished run. A record that
 does not parse, lacks a field, or was made with another configuration is not trusted: the
-run is trained again.
+run is trained again. ``workers=2`` trains two runs at once (``labs.workers``).
 """
 from __future__ import annotations
 
 import fnmatch
 import html
-import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 
 from .arith import trainable_params
 from .config import notice
 from .recipe import OPTIMIZERS, Recipe, recipe
+from .records import RECORD_FIELDS, load_results, read_record, record_path, write_record
+from .workers import default_workers, train_in_processes
+
+__all__ = ["CHANCE", "CIFAR100_CLASSES", "COLUMNS", "MODELS", "MODEL_TITLES", "RECORD_FIELDS", "REGULARIZATIONS",
+           "REGULARIZATION_TITLES", "SLIDES_TABLE", "ResultsTable", "Run",
+           "default_workers", "estimated_gpu_seconds", "grid_runs", "load_grid_data", "load_results",
+           "read_record", "results_table", "run_config", "run_grid", "train_run", "write_record"]
 
 MODELS = {"vgg16": "vgg16_cifar", "resnet18": "resnet18_cifar", "inception_v2": "inception_v2_cifar"}
 MODEL_TITLES = {"vgg16": "VGG16", "resnet18": "ResNet18", "inception_v2": "InceptionV2"}
 REGULARIZATIONS = ("none", "batchnorm", "dropout")
 REGULARIZATION_TITLES = {"none": "none", "batchnorm": "BatchNorm", "dropout": "Dropout"}
 COLUMNS = tuple((o, r) for o in OPTIMIZERS for r in REGULARIZATIONS)
-RECORD_FIELDS = ("run_id", "config", "test_accuracy", "best_val_accuracy", "epochs", "wall_seconds",
-                 "images_per_second", "parameters", "history", "versions")
 CHANCE = 0.01
 # CIFAR-100's 100 fine labels in label order (alphabetical, as in the archive's ``meta`` file).
 CIFAR100_CLASSES = (
@@ -89,52 +90,6 @@ def run_config(run: Run, settings: Recipe) -> dict:
 
     return {"model": run.model, "optimizer": run.optimizer, "regularization": run.regularization,
             "seed": run.seed, "recipe": settings.as_dict(), "backend": backend()}
-
-
-# ---------------------------------------------------------------- records on disk
-def record_path(out, run_id: str) -> Path:
-    return Path(out) / f"{run_id}.json"
-
-
-def write_record(out, record: dict) -> Path:
-    """Write ``record`` as ``OUT/RUN_ID.json`` atomically: temporary file, fsync, ``os.replace``."""
-    missing = [name for name in RECORD_FIELDS if name not in record]
-    if missing:
-        raise ValueError(f"record lacks the field(s) {missing}")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = record_path(out, record["run_id"])
-    handle, temporary = tempfile.mkstemp(dir=out, prefix=f".{record['run_id']}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as file:
-            json.dump(record, file, indent=1)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def read_record(path) -> dict | None:
-    """The record in ``path``, or ``None`` when it is missing, not JSON or lacks a field."""
-    try:
-        record = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or any(name not in record for name in RECORD_FIELDS):
-        return None
-    return record
-
-
-def load_results(out) -> list[dict]:
-    """Every valid record in ``out``, sorted by run id (broken files are skipped)."""
-    out = Path(out)
-    if not out.is_dir():
-        return []
-    records = (read_record(path) for path in sorted(out.glob("*.json")))
-    return [record for record in records if record is not None]
 
 
 # ---------------------------------------------------------------- training
@@ -225,16 +180,6 @@ def _build_state(model, x, y) -> None:
     model.optimizer.build(model.trainable_variables)
 
 
-def default_workers(profile: str) -> int:
-    """Processes that train runs at once: 2 in the quick profile (at most one per CPU core), 1 in full.
-
-    Quick: tracing a model's training step is single-threaded Python and the 1/8-wide models do not
-    keep two cores busy, so two one-thread processes finish the grid about 1.65× sooner than one
-    two-thread process (measured on 2 cores). Full: one GPU, which a second process would share.
-    """
-    return min(2, os.cpu_count() or 1) if profile == "quick" else 1
-
-
 def run_grid(out, profile: str | None = None, only: str | None = None, *, settings: Recipe | None = None,
              seeds=(0,), data: dict | None = None, callbacks=(), progress: bool = True, workers: int = 1) -> list[dict]:
     """Train every run of the grid that has no valid record in ``out``; return all its records.
@@ -279,65 +224,8 @@ def run_grid(out, profile: str | None = None, only: str | None = None, *, settin
                     write_record(out, record)
                     finished(record)
             else:
-                _train_in_processes(todo, settings, data, out, min(workers, len(todo)), finished)
+                train_in_processes(todo, settings, data, out, min(workers, len(todo)), finished)
     return [records[run.run_id] for run in runs]
-
-
-def _train_in_processes(todo, settings, data, out, workers, finished) -> None:
-    """Train ``todo`` in ``workers`` fresh processes, longest runs first; each writes its own record.
-
-    An interruption or an error in any run stops every worker at once (``Pool.terminate``); the
-    records already written stay, and the next ``run_grid`` trains only the rest.
-    """
-    import multiprocessing
-
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    order = sorted(todo, key=_expected_cost, reverse=True)
-    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker, initargs=(data, threads))
-    try:
-        for record in pool.imap_unordered(_train_in_worker, [(run, settings, str(out)) for run in order]):
-            finished(record)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
-
-
-def _expected_cost(run: Run) -> tuple:
-    """Measured order of a run's time: Inception > ResNet > VGG; BN, then Adam, add to tracing."""
-    return list(MODELS).index(run.model), run.regularization == "batchnorm", run.optimizer == "adam"
-
-
-_worker_data: dict = {}
-
-
-def _start_worker(data: dict, threads: int) -> None:
-    """Set up a worker process: the grid's data, ``threads`` CPU threads, Ctrl-C left to the parent."""
-    import signal
-
-    import keras
-
-    global _worker_data
-    _worker_data = data
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if keras.config.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    elif keras.config.backend() == "torch":
-        import torch
-
-        torch.set_num_threads(threads)
-
-
-def _train_in_worker(task) -> dict:
-    run, settings, out = task
-    record = train_run(run, settings, _worker_data)
-    write_record(out, record)
-    return record
 
 
 # ---------------------------------------------------------------- the 3 × 6 table

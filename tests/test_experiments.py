@@ -1,5 +1,4 @@
-"""Tests of labs.experiments: run ids, atomic records, resuming an interrupted grid, the table, the CLI."""
-import json
+"""Tests of labs.experiments: run ids, resuming an interrupted grid, the table, the CLI."""
 import os
 import subprocess
 import sys
@@ -10,28 +9,9 @@ import pytest
 
 from labs import experiments
 from labs.__main__ import main
-from labs.experiments import Run, grid_runs, load_results, read_record, results_table, run_grid, write_record
+from labs.experiments import Run, grid_runs, load_results, results_table, run_grid, write_record
 from labs.recipe import recipe
-
-TINY = recipe("quick", width=1 / 16, train_images=64, validation_images=32, test_images=32, batch_size=32)
-
-
-def tiny_data(seed=0):
-    """64/32/32 random CIFAR-shaped images; labels learnable from the mean colour of the image."""
-    rng = np.random.default_rng(seed)
-    parts = {}
-    for split, count in (("train", 64), ("val", 32), ("test", 32)):
-        x = rng.integers(0, 256, (count, 32, 32, 3), dtype=np.uint8)
-        parts[f"x_{split}"] = x
-        parts[f"y_{split}"] = (x.mean(axis=(1, 2, 3)) / 2.56).astype("int64") % 100
-    return parts
-
-
-def fake_record(run, settings, accuracy=0.5):
-    return {"run_id": run.run_id, "config": experiments.run_config(run, settings), "test_accuracy": accuracy,
-            "best_val_accuracy": accuracy, "epochs": 1, "wall_seconds": 0.01, "images_per_second": 1.0,
-            "parameters": 10, "history": {"loss": [1.0], "val_accuracy": [accuracy]}, "versions": {}}
-
+from grid_helpers import TINY, fake_record, tiny_data
 
 class FakeTrainer:
     """Stands in for train_run: counts calls, can raise KeyboardInterrupt in the middle of call N."""
@@ -72,26 +52,6 @@ def test_only_is_a_glob_on_run_ids():
 def test_bad_runs_raise(arguments, message):
     with pytest.raises(ValueError, match=message):
         Run(*arguments)
-
-
-# ------------------------------------------------------------------ records
-def test_record_round_trip_is_atomic(tmp_path):
-    record = fake_record(Run("vgg16", "sgd", "none"), TINY)
-    path = write_record(tmp_path, record)
-    assert path.name == "vgg16-sgd-none-seed0.json"
-    assert read_record(path) == record
-    assert load_results(tmp_path) == [record]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left behind
-    with pytest.raises(ValueError, match="lacks the field"):
-        write_record(tmp_path, {"run_id": "x"})
-
-
-def test_broken_records_are_not_trusted(tmp_path):
-    (tmp_path / "a.json").write_text('{"run_id": "a", "test_acc')  # cut off mid-write
-    (tmp_path / "b.json").write_text(json.dumps({"run_id": "b"}))  # fields missing
-    assert read_record(tmp_path / "a.json") is None and read_record(tmp_path / "b.json") is None
-    assert read_record(tmp_path / "missing.json") is None
-    assert load_results(tmp_path) == [] and load_results(tmp_path / "nowhere") == []
 
 
 # ------------------------------------------------------------------ resuming
@@ -171,43 +131,6 @@ def test_real_training_grid_interrupted_in_its_third_run_resumes(tmp_path):
         assert record["config"]["recipe"]["width"] == TINY.width
         assert "keras" in record["versions"]
     assert load_results(tmp_path) == sorted(records, key=lambda r: r["run_id"])  # read back as written
-
-
-def test_parallel_grid_writes_records_from_worker_processes_and_resumes_after_an_interrupt(tmp_path):
-    import multiprocessing
-
-    data = tiny_data()
-    runs = grid_runs(only="vgg16-*-none-*") + grid_runs(only="vgg16-sgd-batchnorm-*")
-    seen = []
-
-    def interrupt_after_first(record):
-        seen.append(record["run_id"])
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        experiments._train_in_processes(runs, TINY, data, tmp_path, 2, interrupt_after_first)
-    assert multiprocessing.active_children() == []  # the other worker was stopped, not left running
-    written = {p.stem for p in tmp_path.glob("*.json")}
-    assert seen[0] in written and len(written) < len(runs)  # written by the worker that finished the run
-    kept = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
-
-    records = run_grid(tmp_path, settings=TINY, only="vgg16-*-none-*", data=data, progress=False, workers=2)
-    records += run_grid(tmp_path, settings=TINY, only="vgg16-sgd-batchnorm-*", data=data, progress=False, workers=2)
-    assert [r["run_id"] for r in records] == [run.run_id for run in runs]
-    assert all(tmp_path.joinpath(name).stat().st_mtime_ns == ns for name, ns in kept.items())
-    assert load_results(tmp_path) == sorted(records, key=lambda r: r["run_id"])
-    assert all(r["epochs"] == 1 and r["parameters"] > 0 for r in records)
-
-
-def test_parallel_grid_errors(tmp_path):
-    with pytest.raises(ValueError, match="workers must be a positive int"):
-        run_grid(tmp_path, settings=TINY, data={}, workers=0)
-    with pytest.raises(ValueError, match="callbacks run only with workers=1"):
-        run_grid(tmp_path, settings=TINY, data={}, workers=2, callbacks=[keras.callbacks.Callback()])
-    with pytest.raises(KeyError, match="x_train"):  # an error in a worker reaches the caller
-        run_grid(tmp_path, settings=TINY, only="vgg16-sgd-*", data={}, progress=False, workers=2)
-    assert load_results(tmp_path) == []
-    assert experiments.default_workers("full") == 1 and 1 <= experiments.default_workers("quick") <= 2
 
 
 # ------------------------------------------------------------------ the table
