@@ -11,10 +11,11 @@
   dropped 25% in convolutional layers; on narrow nets trained briefly that stalls learning.)
 
 ``width`` multiplies every convolution's channel count (``max(1, round(c · width))``):
-``width=1/8`` gives the narrow nets of the quick profile. VGG16's hidden dense layer keeps its 512
-units at every width: at 1/8 it would have 64, and Dropout(0.5) would leave 32 of them to tell
-100 classes apart (the quick grid's VGG16 Dropout cells then stayed within 1-2 points of chance). Every layer is a Keras 3 layer, so the models run on
-the TensorFlow, JAX and PyTorch backends. All convolutions use He initialisation (He et al.
+``width=1/8`` gives the narrow nets of the quick profile. VGG16's hidden dense layer keeps its
+512 units at every width: at 1/8 it would have 64, and Dropout(0.5) would leave 32 of them to
+tell 100 classes apart (the quick grid's VGG16 Dropout cells then stayed within 1-2 points of
+chance). Every layer is a Keras 3 layer, so the models run on the TensorFlow, JAX and PyTorch
+backends. All convolutions use He initialisation (He et al.
 2015), which keeps the activations' variance roughly constant with depth even without BN.
 
 Parameter counts at ``width=1``, 100 classes (``model.count_params()``; with BN the trained
