@@ -52,7 +52,7 @@ def _grid(args) -> int:
     from .config import profile
     from .experiments import default_workers, results_table, run_grid
 
-    workers = args.workers or default_workers(args.profile or profile())
+    workers = args.workers if args.workers is not None else default_workers(args.profile or profile())
     try:
         records = run_grid(args.out, profile=args.profile, only=args.only, workers=workers)
     except KeyboardInterrupt:

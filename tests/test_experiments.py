@@ -13,6 +13,7 @@ from labs.experiments import Run, grid_runs, load_results, results_table, run_gr
 from labs.recipe import recipe
 from grid_helpers import TINY, fake_record, tiny_data
 
+
 class FakeTrainer:
     """Stands in for train_run: counts calls, can raise KeyboardInterrupt in the middle of call N."""
 
