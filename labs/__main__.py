@@ -1,4 +1,4 @@
-"""Command line: ``python -m labs fetch NAME|all``, ``doctor``, ``colab-links``, ``grid``."""
+"""Command line: ``python -m labs fetch NAME|all``, ``doctor``, ``colab-links``, ``grid``, ``release``, ``grade``, ``merge``."""
 from __future__ import annotations
 
 import argparse
@@ -63,6 +63,36 @@ def _grid(args) -> int:
     return 0
 
 
+def _release(args) -> int:
+    from .grading.release import release
+
+    written = release(args.dest, labs=args.labs, github=args.github, branch=args.branch, workflow=not args.no_workflow)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"student copies of {len(written)} lab(s) in {args.dest}; no solution line left in any")
+    return 0
+
+
+def _grade(args) -> int:
+    from .grading.grade import grade, parse_shard
+    from .grading.reports import write_reports
+
+    graded = grade(args.submissions, labs=args.labs, workers=args.workers, timeout=args.timeout,
+                   profile=args.profile, shard=parse_shard(args.shard))
+    write_reports(graded, args.out)
+    print(f"graded {len(graded['results'])} submission(s) of {len(graded['students'])} student(s); "
+          f"reports in {args.out} (grades.csv, exercises.csv, summary.md, feedback/, junit/)")
+    return 0
+
+
+def _merge(args) -> int:
+    from .grading.reports import merge
+
+    merge(args.reports, args.out)
+    print(f"merged {len(args.reports)} report(s) into {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m labs", description="CNN Labs helper commands")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +121,31 @@ def build_parser() -> argparse.ArgumentParser:
                       help="runs trained at once, each in its own process (default: 2 in the quick "
                            "profile, at most one per core; 1 in full)")
     grid.set_defaults(handler=_grid)
+
+    release = commands.add_parser("release", help="instructors: write the students' repository (solutions removed)")
+    release.add_argument("dest", help="folder for the students' repository")
+    release.add_argument("--labs", nargs="+", metavar="NN", help="only these labs (default: all)")
+    release.add_argument("--github", metavar="OWNER/NAME", help="the students' repository, for the Colab buttons "
+                                                               "and install line (default: no Colab button)")
+    release.add_argument("--branch", default="main", help="its branch (default: main)")
+    release.add_argument("--no-workflow", action="store_true", help="do not write .github/workflows/labs.yml")
+    release.set_defaults(handler=_release)
+
+    grade = commands.add_parser("grade", help="instructors: grade SUBMISSIONS/<student>/<NN_*.ipynb> per exercise")
+    grade.add_argument("submissions", help="folder with one folder per student")
+    grade.add_argument("--out", required=True, help="report folder")
+    grade.add_argument("--labs", nargs="+", metavar="NN", help="only these labs (default: those handed in)")
+    grade.add_argument("--workers", type=int, default=1, metavar="N", help="submissions graded at once (default 1)")
+    grade.add_argument("--timeout", type=float, default=600, metavar="S",
+                       help="time limit per notebook in seconds (default 600)")
+    grade.add_argument("--profile", choices=("quick", "full"), default="quick", help="default: quick")
+    grade.add_argument("--shard", default="1/1", metavar="K/N", help="grade every N-th student from the K-th")
+    grade.set_defaults(handler=_grade)
+
+    merge = commands.add_parser("merge", help="instructors: combine the reports of `grade --shard` runs")
+    merge.add_argument("reports", nargs="+", help="the shards' report folders")
+    merge.add_argument("--out", required=True, help="folder for the combined report")
+    merge.set_defaults(handler=_merge)
     return parser
 
 
