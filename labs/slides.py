@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import check_close, check_equal
+from .checks import check_close
 
 __all__ = ["Row", "ROWS", "row", "value", "quote", "check", "check_correction", "cite", "rows_of"]
 
@@ -113,7 +113,7 @@ _TABLE = [
         "tf.nn.max_pool(img, [1,2,2,1], [1,2,2,1], padding='VALID'), print(conv_img.shape)",
         {"filter": ((-1, -1, -1), (-1, 9, 1), (-1, -1, -1)), "strides": (1, 2, 2, 1), "padding": "SAME",
          "pool window": (1, 2, 2, 1), "pool strides": (1, 2, 2, 1), "pool padding": "VALID",
-         "scale": 255.0 * 255.0}),
+         "scale": 255.0 * 255.0, "conv_img.shape (when run)": (1, 14, 14, 1)}),
     Row("D2-15", "01", "Kernel size: parameters 3 × 3 × C1 × C2 against 5 × 5 × C1 × C2",
         {"3×3": lambda c1, c2: 3 * 3 * c1 * c2, "5×5": lambda c1, c2: 5 * 5 * c1 * c2}),
     Row("D2-16", "01", "Input depth = 3, output depth = 8: same/1 → 28 28 8; valid/1 → 26 26 8; valid/2 → 13 13 8",
@@ -140,7 +140,7 @@ _TABLE = [
     Row("D2-26", "03", "vgg19.VGG19(); load_img('./cat.jpg', target_size=(224, 224)); preprocess_input; "
         "decode_predictions", {"target_size": (224, 224)}),
     Row("D2-27", "01", "Inception: tf.keras.layers.concatenate; a fully connected layer can be seen as a 1x1 convolution",
-        "1x1"),
+        {"kernel": 1}),
     Row("D2-28", "01", "1 × 1 × 192 × 64 + 3 × 3 × 192 × 128 + 5 × 5 × 192 × 32 = 387072", 387_072),
     Row("D2-29", "06", "Inception V2: 1. Batch Normalization; 2. 3x3 kernels", {"kernel": 3}),
     Row("D2-30", "04", "Batch Normalization: 64% probability in [−1, 1]", 0.64, correct=_GAUSS1,
@@ -194,9 +194,14 @@ _TABLE = [
     Row("D4-02", "none", "Torch: nn.Linear(3, 4) → nn.Sigmoid → nn.Linear(4, 3) → nn.Sigmoid; nn.MSECriterion; "
         "forward, then backward, each iteration", {"layers": (3, 4, 3)}),
     Row("D4-03", "01", "1-D: y1 = w1x1 + w2x2, y2 = w1x2 + w2x3 (M_f = 2): correlation; "
-        "convolution uses w_(M_f+1−i)", {"M_f": 2}),
+        "convolution uses w_(M_f+1−i)",
+        {"correlation": lambda x, w: [sum(w[i] * x[k + i] for i in range(len(w))) for k in range(len(x) - len(w) + 1)],
+         "convolution": lambda x, w: [sum(w[len(w) - 1 - i] * x[k + i] for i in range(len(w)))
+                                      for k in range(len(x) - len(w) + 1)]}),
     Row("D4-04", "01", "y(n) = Σ x(i) w(n − i); y(t) = ∫ x(s) h(t − s) ds; image: g(i, j) = Σ f(k, l) w(i − k, j − l)",
-        "flip"),
+        lambda f, w: [[sum(f[k][l] * w[i - k][j - l] for k in range(len(f)) for l in range(len(f[0]))
+                           if 0 <= i - k < len(w) and 0 <= j - l < len(w[0]))
+                       for j in range(len(f[0]) + len(w[0]) - 1)] for i in range(len(f) + len(w) - 1)]),
     Row("D4-05", "01", "Correlation operator and convolution operator: f = magic(5), w = magic(3)",
         {"f": _MAGIC5, "w": _MAGIC3}),
     Row("D4-06", "01", "Linear filter: Filtered (no change)", ((0, 0, 0), (0, 1, 0), (0, 0, 0))),
@@ -209,8 +214,12 @@ _TABLE = [
     Row("D4-13", "01", "'Same convolution': input [9x9], 3x3 neurons, stride 1, pad 1 => [9x9]", 9),
     Row("D4-14", "01", "'Valid convolution': input [9x9], 3x3 neurons, stride 1, pad 0 => [7x7]", 7),
     Row("D4-15", "01", "X ∈ R^(d_in×h×w), W ∈ R^(d_out×d_in×F_h×F_w), Y ∈ R^(d_out×h×w); "
-        "fully connected: x ∈ R^d_in, W ∈ R^(d_out×d_in), y ∈ R^d_out", "d_out×d_in×F_h×F_w"),
-    Row("D4-16", "01", "y_(f',i',j') = Σ_f Σ_i Σ_j x_(f, i'+i−1, j'+j−1) w_(f',f,i,j) + b_(f')", "forward"),
+        "fully connected: x ∈ R^d_in, W ∈ R^(d_out×d_in), y ∈ R^d_out",
+        lambda d_in, d_out, f_h, f_w, h, w: {"X": (d_in, h, w), "W": (d_out, d_in, f_h, f_w), "Y": (d_out, h, w)}),
+    Row("D4-16", "01", "y_(f',i',j') = Σ_f Σ_i Σ_j x_(f, i'+i−1, j'+j−1) w_(f',f,i,j) + b_(f')",
+        lambda x, w, b, f_out, i_out, j_out: b[f_out - 1] + sum(  # 1-based, channels first, i, j = 1..F
+            x[f - 1][i_out + i - 2][j_out + j - 2] * w[f_out - 1][f - 1][i - 1][j - 1]
+            for f in range(1, len(x) + 1) for i in range(1, len(w[0][0]) + 1) for j in range(1, len(w[0][0][0]) + 1))),
     Row("D4-17", "01", "example: y_(4,10,10) (one input map) and y_(4,10,100) (four input maps)",
         {"y_4,10,10": (4, 10, 10, 1), "y_4,10,100": (4, 10, 100, 4)}),
     Row("D4-18", "01", "dL/dx_(f,i,j) = Σ_f' Σ_i' Σ_j' dL/dy_(f',i',j') · w_(f',f,i−i'+1,j−j'+1)", "dL/dx"),
@@ -379,14 +388,18 @@ def _expected(row_id, values, part, args):
 def _compare(name, computed, expected, rtol, atol, hint):
     if rtol or atol:
         check_close(name, computed, expected, rtol=rtol, atol=atol, hint=hint)
-    else:
-        check_equal(name, _plain(computed), _plain(expected), hint=hint)
+    elif _plain(computed) != _plain(expected):
+        raise AssertionError(f"{name}: got {_show(computed)}, expected {_show(expected)}. {hint}")
 
 
 def _plain(x):
-    # tuples of numbers and numpy arrays compare element-wise; shapes become tuples
+    # nested sequences, NumPy arrays and TensorShapes become nested tuples of Python scalars
     if hasattr(x, "as_list"):
-        return tuple(x.as_list())
+        x = x.as_list()
+    if hasattr(x, "tolist"):
+        x = x.tolist()
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
     return tuple(_plain(v) for v in x) if isinstance(x, (list, tuple)) else x
 
 
