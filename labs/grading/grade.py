@@ -162,6 +162,11 @@ def grade_submission(student: str, instructor_path: Path, path: Path | None, pro
         rows.append({"exercise": exercise.id, "title": exercise.title,
                      "points": exercise.points if outcome == "passed" else 0, "max": exercise.points,
                      "outcome": outcome, "message": message})
+    graded_cells = {i for exercise in listed for i in exercise.solution + exercise.checks}
+    for index, code_number in number.items():
+        entry = cells.get(code_number)
+        if index not in graded_cells and entry and entry["outcome"] == "failed":
+            grafted.notes.append(f"cell {index} (not an exercise) failed: {entry['message'][:200]}")
     if status == "ok" and grafted.missing:
         status = f"solution cell missing: {', '.join(grafted.missing)}"
     return {"student": student, "lab": name.removesuffix(".ipynb"), "status": status, "flags": grafted.flags,
