@@ -457,6 +457,8 @@ def _show(x) -> str:
         return f"{x:,.0f}" if x.is_integer() and abs(x) >= 1000 else f"{x:.6g}"
     if hasattr(x, "shape") and getattr(x, "size", 2) == 1:
         return _show(x.item())
+    if hasattr(x, "tolist") or hasattr(x, "as_list"):
+        return _show(_plain(x))
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in x.items()) + "}"
     if isinstance(x, tuple) and len(x) > 12:
