@@ -158,7 +158,10 @@ def grade_submission(student: str, instructor_path: Path, path: Path | None, pro
         solution = [cells.get(number[i]) for i in exercise.solution]
         failed = [entry["message"] for entry in solution if entry and entry["outcome"] == "failed"]
         if outcome != "passed" and failed and exercise.id not in grafted.missing:
-            message = f"your answer cell failed ({failed[0]}); then the check: {message}"
+            if failed[0].startswith("NotImplementedError") and outcome == "error":
+                outcome, message = "unanswered", "not answered: the cell still raises NotImplementedError"
+            else:
+                message = f"your answer cell failed ({failed[0]}); then the check: {message}"
         rows.append({"exercise": exercise.id, "title": exercise.title,
                      "points": exercise.points if outcome == "passed" else 0, "max": exercise.points,
                      "outcome": outcome, "message": message})

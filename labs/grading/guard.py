@@ -97,7 +97,7 @@ def pytest_runtest_makereport(item, call):
         message = str(call.excinfo.value) if call.excinfo else "skipped"
     elif report.failed:
         if reply.get("status") == "error" and reply.get("ename"):
-            message = f"{reply['ename']}: {reply.get('evalue', '')}"
+            message = reply["ename"] + (f": {reply['evalue']}" if reply.get("evalue") else "")
         elif call.excinfo is not None:
             message = str(call.excinfo.value).strip().splitlines()[0] if str(call.excinfo.value).strip() else \
                 call.excinfo.typename

@@ -10,8 +10,6 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
-MARK = {"passed": "passed", "failed": "FAILED", "error": "ERROR"}
-
 
 def _number(value) -> str:
     return f"{value:g}"
