@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from labs.__main__ import main
-from labs.grading.exercises import meta, read_notebook, source, write_notebook
+from labs.grading.exercises import meta, read_notebook, write_notebook
 from labs.grading.grade import grade, grade_submission, students
 from labs.grading.graft import graft
 from labs.grading.release import STUDENT_TEST_COMMAND, release, student_notebook
@@ -83,6 +83,7 @@ CLASS = [
     ("released, unanswered", RELEASED, [0, 0, 0], "ok"),
     ("missing notebook", None, [0, 0, 0], "missing notebook"),
     ("invalid json", '{"cells": [', [0, 0, 0], "invalid notebook: JSONDecodeError"),
+    ("cells of the wrong shape", '{"cells": [{"cell_type": "code", "source": 3}]}', [0, 0, 0], "invalid notebook"),
     ("another lab", "LAB01", [0, 0, 0], "wrong notebook: it holds lab 01's exercises"),
     # 91.1 deleted, 91.2 emptied, 91.3 duplicated
     ("cell surgery", _duplicate(_delete(_solved(**{"91_2": ""}), "91.1"), "91.3"), [0, 0, 2],
@@ -172,7 +173,8 @@ def test_plain_nbval_is_fooled_by_a_replaced_showtraceback(tmp_path):
     notebook = graft(INSTRUCTOR, NAME, _solved(**{"91_1": HIDE_TRACEBACKS})).notebook
     write_notebook(notebook, tmp_path / NAME)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--nbval-lax", "--nbval-current-env",
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+               "--nbval-lax", "--nbval-current-env",
                "-c", str(tmp_path / "pytest.ini"), "-q", NAME]
     plain = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     # the check cell raised, yet nbval saw no error; the guard fails it ("hidden tracebacks" above)
@@ -195,7 +197,8 @@ def test_sharded_then_merged_equals_graded_at_once(tmp_path):
     assert [s.name for s in students(folder, (2, 3))] == ["another lab"]  # sorted: Z < a
     shards = [write_reports(grade(folder, root=FIXTURES, timeout=120, shard=(k, 2)), tmp_path / f"shard {k}")
               for k in (1, 2)]
-    merged = merge(shards, tmp_path / "merged")
+    assert main(["merge", str(shards[0]), str(shards[1]), "--out", str(tmp_path / "merged")]) == 0
+    merged = tmp_path / "merged"
     for name in ("grades.csv", "exercises.csv", "summary.md", "feedback/Zoë Ünal/91_grading_fixture.md",
                  "feedback/invalid json/91_grading_fixture.md"):
         assert (merged / name).read_text() == (at_once / name).read_text(), name

@@ -27,24 +27,6 @@ def test_every_solution_belongs_to_an_exercise_with_a_check_after_it(path):
         assert max(exercise.solution) < min(exercise.checks)
 
 
-@pytest.mark.parametrize("path", [*NOTEBOOKS, FIXTURE], ids=lambda p: p.name)
-def test_each_check_reads_what_its_solution_defines(path):
-    # so that an unanswered copy cannot pass: the check needs a name only the answer defines
-    notebook = read_notebook(path)
-    for exercise in exercises(notebook, path.name):
-        defined = set()
-        for index in exercise.solution:
-            text = source(notebook["cells"][index])
-            region = text.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]
-            if region.strip("\n")[:1].isspace():  # the body of a def: the check calls the function
-                defined |= set(_names_assigned(ast.parse(text).body))
-            else:
-                defined |= set(_names_assigned(ast.parse(textwrap.dedent(region)).body))
-        read = {node.id for i in exercise.checks for node in ast.walk(ast.parse(source(notebook["cells"][i])))
-                if isinstance(node, ast.Name)}
-        assert defined & read, f"{path.name} {exercise.id}: the check reads nothing its solution defines"
-
-
 def _fixture():
     return read_notebook(FIXTURE)
 
@@ -75,3 +57,56 @@ def test_the_error_names_the_cell():
     _cell(notebook, "91.1", "solution")["source"].pop()
     with pytest.raises(MarkerError, match=r"91_grading_fixture.ipynb, cell 4 \(id ex1-solution\)"):
         exercises(notebook, FIXTURE.name)
+
+
+def _region_names(text):
+    region = text.split("### BEGIN SOLUTION", 1)[1].split("### END SOLUTION", 1)[0]
+    if region.strip("\n")[:1].isspace():  # the body of a def: the def itself is the answer
+        return set(_names_assigned(ast.parse(text).body))
+    return set(_names_assigned(ast.parse(textwrap.dedent(region)).body))
+
+
+def _outside_names(text):
+    kept = []
+    inside = False
+    for line in text.splitlines():
+        if line.strip() in ("### BEGIN SOLUTION", "### END SOLUTION"):
+            inside = not inside
+            kept.append(line[:len(line) - len(line.lstrip())] + "pass")
+        elif not inside:
+            kept.append(line)
+    try:
+        tree = ast.parse("\n".join(kept))
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)} | \
+        set(_names_assigned(tree.body))
+
+
+@pytest.mark.parametrize("path", [*NOTEBOOKS, FIXTURE], ids=lambda p: p.name)
+def test_an_unanswered_copy_scores_zero_and_runs_every_other_cell(path):
+    # statically, since running every lab's released copy would double the suite's time:
+    # each check needs a name that only its answer defines, and no other cell needs such a name
+    notebook = read_notebook(path)
+    cells = notebook["cells"]
+    listed = exercises(notebook, path.name)
+    answers = {i for e in listed for i in e.solution}
+    only_answers = set()
+    for exercise in listed:
+        only_answers |= set().union(*(_region_names(source(cells[i])) for i in exercise.solution))
+    defined_elsewhere = set()
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code":  # a def around an answer raises NotImplementedError when unanswered
+            text = source(cell)
+            defined_elsewhere |= _outside_names(text) - (_region_names(text) if index in answers else set())
+    only_answers -= defined_elsewhere
+    for exercise in listed:
+        mine = set().union(*(_region_names(source(cells[i])) for i in exercise.solution)) & only_answers
+        read = {node.id for i in exercise.checks for node in ast.walk(ast.parse(source(cells[i])))
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        assert mine & read, f"{path.name} {exercise.id}: an unanswered copy could pass the check"
+    checks = {i for e in listed for i in e.checks}
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and index not in answers | checks:
+            read = {node.id for node in ast.walk(ast.parse(source(cell))) if isinstance(node, ast.Name)}
+            assert not read & only_answers, f"{path.name} cell {index} needs an answer: {read & only_answers}"

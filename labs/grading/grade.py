@@ -72,8 +72,8 @@ def _run(notebook: dict, name: str, profile: str, timeout: float) -> tuple[dict,
                "LABS_GRADING_RECORD": str(record), "LABS_GRADING_DEADLINE": str(time.time() + timeout),
                "MPLBACKEND": "Agg", "TF_CPP_MIN_LOG_LEVEL": "3",
                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-        command = [sys.executable, "-m", "pytest", "-p", "labs.grading.guard", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
-                   "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={int(timeout) + 1}",
+        command = [sys.executable, "-m", "pytest", "-p", "labs.grading.guard", "-p", "no:cacheprovider",
+                   "-p", "no:hypothesispytest", "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={int(timeout) + 1}",
                    "-c", str(folder / "pytest.ini"), "--rootdir", str(folder), "-q", "--tb=no", name]
         status = "ok"
         with open(folder / "pytest.log", "wb") as log:
@@ -136,7 +136,10 @@ def grade_submission(student: str, instructor_path: Path, path: Path | None, pro
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         return _blank(student, name, listed, f"invalid notebook: {type(error).__name__}: {str(error)[:120]}")
     start = time.time()
-    grafted = graft(instructor, name, submitted)
+    try:
+        grafted = graft(instructor, name, submitted)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:  # cells of the wrong shape
+        return _blank(student, name, listed, f"invalid notebook: {type(error).__name__}: {str(error)[:120]}")
     if grafted.notebook is None:
         return _blank(student, name, listed, grafted.status, grafted.notes)
     cells, _, status = _run(grafted.notebook, name, profile, timeout)
@@ -190,8 +193,15 @@ def grade(submissions, labs=None, workers: int = 1, timeout: float = 600, profil
         handed = {p.name[:2] for folder in every for p in folder.glob("[0-9][0-9]_*.ipynb")}
         paths = [path for path in paths if path.name[:2] in handed] or paths
     jobs = [(folder.name, path, submitted_file(folder, path.name)) for folder in folders for path in paths]
+    def one(job):
+        try:
+            return grade_submission(*job, profile=profile, timeout=timeout)
+        except Exception as error:  # a grader bug must not stop the class: record it and go on
+            listed = exercises(read_notebook(job[1]), job[1].name)
+            return _blank(job[0], job[1].name, listed, f"grader error: {type(error).__name__}: {error}")
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda job: grade_submission(*job, profile=profile, timeout=timeout), jobs))
+        results = list(pool.map(one, jobs))
     lab_table = {path.name.removesuffix(".ipynb"): [{"exercise": e.id, "title": e.title, "max": e.points}
                                                     for e in exercises(read_notebook(path), path.name)]
                  for path in paths}
