@@ -7,7 +7,8 @@ import pytest
 
 from labs import data
 from labs.data import registry, standins
-from test_data_readers import SHARED, cifar_archive, needs_shared, only_test_files
+from labs.__main__ import main
+from test_data_readers import MNIST_TEST_COUNTS, cifar_archive, mnist_folder, needs_shared
 
 
 @pytest.fixture
@@ -58,31 +59,92 @@ def test_quick_profile_uses_digits_without_mnist_files(empty_dir, capsys):
 
 
 @needs_shared
-@only_test_files
-def test_quick_profile_carves_the_real_mnist_test_split(monkeypatch, capsys):
-    monkeypatch.setenv("LABS_DATA_DIR", str(SHARED))
+def test_quick_profile_carves_the_real_mnist_test_split(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("LABS_DATA_DIR", str(mnist_folder(tmp_path, ["test"])))
     monkeypatch.setenv("LABS_OFFLINE", "1")
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     assert x_train.shape == (8_000, 28, 28) and x_test.shape == (2_000, 28, 28) and y_test.dtype == np.uint8
     assert "using real MNIST test split carved 8,000/2,000" in capsys.readouterr().out
     assert data.source("mnist") == "real MNIST test split carved 8,000/2,000 (stand-in for the training set)"
     together = np.concatenate([y_train, y_test])
-    assert np.bincount(together).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert np.bincount(together).tolist() == MNIST_TEST_COUNTS
     x_alone, y_alone = data.load_mnist(split="test")  # the same carved test split, never overlapping train
     np.testing.assert_array_equal(x_alone, x_test)
 
 
 @needs_shared
-@only_test_files
-def test_full_profile_loads_a_split_alone(monkeypatch):
-    monkeypatch.setenv("LABS_DATA_DIR", str(SHARED))
+def test_full_profile_loads_a_split_alone(monkeypatch, tmp_path):
+    monkeypatch.setenv("LABS_DATA_DIR", str(mnist_folder(tmp_path, ["test"])))
     monkeypatch.setenv("LABS_OFFLINE", "1")
     monkeypatch.setenv("LABS_PROFILE", "full")
     x, y = data.load_mnist(split="test")
     assert x.shape == (10_000, 28, 28) and y[:5].tolist() == [7, 2, 1, 0, 4]
     with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte\.gz") as caught:
         data.load_mnist(split="train")
-    assert "train-labels-idx1-ubyte.gz" not in str(caught.value)  # present and verified, so not listed
+    assert "train-labels-idx1-ubyte.gz" in str(caught.value)
+    assert "t10k-images-idx3-ubyte.gz" not in str(caught.value)  # present and verified, so not listed
+
+
+@needs_shared
+def test_quick_profile_caps_the_full_mnist_to_the_carve_sizes(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("LABS_OFFLINE", "1")
+    monkeypatch.setenv("LABS_DATA_DIR", str(mnist_folder(tmp_path / "test_only", ["test"])))
+    _, (carved_x, carved_y) = data.load_mnist()
+    monkeypatch.setenv("LABS_DATA_DIR", str(mnist_folder(tmp_path / "all", ["train", "test"])))
+    capsys.readouterr()
+    (x_train, y_train), (x_test, y_test) = data.load_mnist()
+    assert x_train.shape == (8_000, 28, 28) and x_test.shape == (2_000, 28, 28)
+    source = data.source("mnist")
+    assert source.startswith("real (IDX files), quick-profile subset: 8,000 of the 60,000 training images")
+    assert f"MNIST: {source}" in capsys.readouterr().out
+    np.testing.assert_array_equal(x_test, carved_x)  # the same 2,000 test digits as on the carved path
+    np.testing.assert_array_equal(y_test, carved_y)
+    assert np.bincount(y_train, minlength=10).min() > 650  # a random eighth of 60,000: every class present
+    np.testing.assert_array_equal(data.load_mnist(split="train")[0], x_train)  # deterministic
+    monkeypatch.setenv("LABS_PROFILE", "full")
+    (x_train, _), (x_test, _) = data.load_mnist()
+    assert (len(x_train), len(x_test)) == (60_000, 10_000) and data.source("mnist") == "real (IDX files)"
+
+
+@pytest.mark.parametrize("splits, sizes", [([], (1_438, 359)), (["test"], (8_000, 2_000)),
+                                           (["train", "test"], (8_000, 2_000))], ids=["none", "test-only", "all"])
+def test_quick_profile_sizes_on_every_data_path(monkeypatch, tmp_path, splits, sizes):
+    monkeypatch.setenv("LABS_OFFLINE", "1")
+    monkeypatch.setenv("LABS_DATA_DIR", str(mnist_folder(tmp_path, splits)))
+    (x_train, _), (x_test, _) = data.load_mnist()
+    assert (len(x_train), len(x_test)) == sizes
+
+
+def test_cap_mnist_keeps_small_sets_and_caps_large_ones():
+    rng = np.random.default_rng(1)
+    small = [(rng.integers(0, 255, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n, dtype=np.uint8)) for n in (50, 20)]
+    train, test = standins.cap_mnist(*small)
+    np.testing.assert_array_equal(train[0], small[0][0])
+    np.testing.assert_array_equal(test[1], small[1][1])
+    x = np.arange(12_000, dtype=np.int32)
+    train, test = standins.cap_mnist((x, x), (x[:10_000], x[:10_000]))
+    assert len(train[0]) == 8_000 and np.all(np.diff(train[0]) > 0)  # a subset, in the original order
+    _, carved_test = standins.carve_mnist_test(x[:10_000], x[:10_000])
+    np.testing.assert_array_equal(test[0], carved_test[0])
+    _, test = standins.cap_mnist((x, x), (x[:5_000], x[:5_000]))
+    assert len(test[0]) == 2_000 and len(set(test[0])) == 2_000
+
+
+@pytest.mark.parametrize("splits, lines", [
+    ([], ["mnist        missing - run `python -m labs fetch mnist`",
+          "mnist-idx    missing - run `python -m labs fetch mnist-idx`",
+          "cifar10      missing - run `python -m labs fetch cifar10`",
+          "cifar100     missing - run `python -m labs fetch cifar100`"]),
+    (["test"], ["test split only, verified (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz missing) - "
+                "run `python -m labs fetch mnist-idx`"]),
+    (["train", "test"], ["mnist        missing (not needed: mnist-idx is cached)", "mnist-idx    cached, verified\n"]),
+], ids=["none", "test-only", "all"])
+def test_doctor_names_the_command_that_fetches_each_missing_data_set(monkeypatch, tmp_path, capsys, splits, lines):
+    monkeypatch.setenv("LABS_DATA_DIR", str(mnist_folder(tmp_path, splits)))
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    for line in lines:
+        assert line in out
 
 
 @pytest.mark.parametrize("classes, sizes", [(10, (5_000, 1_000)), (100, (10_000, 2_000))])

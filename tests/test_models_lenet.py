@@ -68,8 +68,9 @@ def test_slides_models_parameters():
     short = slides_cnn()
     params = _params(short)
     assert params["conv1"] == arith.conv_params(3, 1, 32) and params["conv2"] == arith.conv_params(3, 32, 64)
-    assert short.get_layer("conv2").output.shape[1:] == (11, 11, 64)
-    assert short.count_params() == 1_011_466
+    assert short.get_layer("conv2").output.shape[1:] == (14, 14, 64)  # the slides' padding='same'
+    assert params["fc"] == (14 * 14 * 64 + 1) * 128
+    assert short.count_params() == 320 + 18_496 + 1_605_760 + 1_290 == 1_625_866
 
 
 @pytest.mark.parametrize("build", [lambda: lenet5("lecun1998"), lambda: lenet5("keras"),

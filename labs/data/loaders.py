@@ -2,7 +2,8 @@
 
 Full profile: missing data that cannot be downloaded raises ``FileNotFoundError`` with the
 command that fetches it. Quick profile: an announced stand-in (see ``standins``) is used
-instead, for both splits, so a quick run never mixes real and stand-in data.
+instead, for both splits, so a quick run never mixes real and stand-in data; and real MNIST is
+capped to the carve's sizes (``QUICK_MNIST``), so a quick run costs the same whatever data is there.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ SPLITS = (None, "train", "test")
 OFFLINE_REASON = f"{OFFLINE_VARIABLE}=1 is set"
 CIFAR_FILES = {"cifar10": "cifar-10-python.tar.gz", "cifar100": "cifar-100-python.tar.gz"}
 CARVED = "real MNIST test split carved 8,000/2,000 (stand-in for the training set)"
+QUICK_MNIST = standins.MNIST_CARVE  # quick profile, real MNIST: (training, test) images kept
+CAPPED = ("real ({file}), quick-profile subset: 8,000 of the 60,000 training images, "
+          "2,000 of the 10,000 test images (the carve's)")
 DIGITS = "stand-in: scikit-learn digits (real handwriting, 8×8 resized to 28×28), 1,438/359"
 GENERATED = {
     "cifar10": "stand-in: generated CIFAR-10 look-alike (stripes + noise, not photos), 5,000/1,000, 10 classes",
@@ -32,6 +36,7 @@ def load_mnist(split=None):
     Returns ((x_train, y_train), (x_test, y_test)), or (x, y) for ``split="train"``/``"test"``.
     Sources in order: ``mnist.npz``, then the IDX files (a split whose two files are present
     loads alone in the full profile), then a download, then (quick profile) a stand-in.
+    The quick profile caps real MNIST to ``QUICK_MNIST`` (see ``standins.cap_mnist``).
     """
     _check_split(split)
     wanted = ("train", "test") if split is None or profile() == "quick" else (split,)
@@ -49,7 +54,10 @@ def load_mnist(split=None):
         missing = [remote("mnist.npz")] + [file for file in idx if verified_path(file) is None]
         raise FileNotFoundError(describe_missing("MNIST", missing, reason))
     else:
-        data = _mnist_standin(found, reason)
+        return _select(_mnist_standin(found, reason), split)
+    if profile() == "quick":  # real data, capped: a quick run costs the same whatever is cached
+        data["train"], data["test"] = standins.cap_mnist(data["train"], data["test"])
+        notice(f"MNIST: {_capped_source(kind)}")
     return _select(data, split)
 
 
@@ -75,9 +83,9 @@ def source(name: str) -> str:
         if name == "mnist":
             kind, found = _mnist_local()
             if kind == "npz":
-                return "real (mnist.npz)"
+                return _capped_source(kind) if profile() == "quick" else "real (mnist.npz)"
             if len(found) == 2:
-                return "real (IDX files)"
+                return _capped_source(kind) if profile() == "quick" else "real (IDX files)"
         elif verified_path(remote(CIFAR_FILES[name])) is not None:
             return f"real ({CIFAR_FILES[name]})"
     except CorruptFileError:
@@ -100,6 +108,10 @@ def _check_split(split) -> None:
 
 def _select(data: dict, split):
     return (data["train"], data["test"]) if split is None else data[split]
+
+
+def _capped_source(kind: str) -> str:
+    return CAPPED.format(file="mnist.npz" if kind == "npz" else "IDX files")
 
 
 def _mnist_local():

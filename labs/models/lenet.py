@@ -10,7 +10,7 @@ in a softmax over ``num_classes``: train it with ``sparse_categorical_crossentro
   and its uniform ±2.4/fan-in initialisation by Keras' Glorot default.
 - ``lenet5("keras")``: the 107,786-parameter LeNet-5 of the slides' AutoKeras table.
 - ``lenet5("slides")``: the slides' Keras model (32@5×5 → 64@5×5 → 1024 → 1024 → 10).
-- ``slides_cnn()``: the slides' short CNN (32@3×3 → pool → 64@3×3 → 128 → 10).
+- ``slides_cnn()``: the slides' short CNN, as their code gives it (32@3×3 same → pool → 64@3×3 same → 128 → 10).
 """
 from __future__ import annotations
 
@@ -204,15 +204,18 @@ def lenet5(variant: str = "keras", *, num_classes: int = 10) -> keras.Model:
 
 
 def slides_cnn(*, num_classes: int = 10) -> keras.Model:
-    """The slides' short MNIST CNN: 32@3×3 → 2×2 max-pool → 64@3×3 → 128 → softmax (1,011,466 parameters).
+    """The slides' short MNIST CNN: 32@3×3 "same" → 2×2 max-pool → 64@3×3 "same" → 128 → softmax.
 
-    The slides train it with Adam, batch 128, 20 epochs. Uncompiled.
+    Exactly the slides' ("CNN handwritten digit recognition") Sequential code: both
+    convolutions keep the size, so 14·14·64 = 12,544 features reach the 128-unit layer;
+    320 + 18,496 + 1,605,760 + 1,290 = 1,625,866 parameters. The slides train it with Adam,
+    batch 128, 20 epochs. Uncompiled.
     """
     _check_classes(num_classes)
     inputs = keras.Input(shape=(28, 28, 1), name="image")
-    x = layers.Conv2D(32, 3, activation="relu", name="conv1")(inputs)  # 26×26×32
-    x = layers.MaxPooling2D(2, name="pool1")(x)                         # 13×13×32
-    x = layers.Conv2D(64, 3, activation="relu", name="conv2")(x)        # 11×11×64
+    x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)  # 28×28×32
+    x = layers.MaxPooling2D(2, name="pool1")(x)                                         # 14×14×32
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)        # 14×14×64
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(128, activation="relu", name="fc")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
