@@ -27,9 +27,22 @@ def _doctor(args) -> int:
     print(f"backend        {environment.backend()}")
     print(f"devices        {', '.join(environment.devices())}")
     print(f"data directory {data_dir()}")
-    for name, state in data.status().items():
-        print(f"  {name:<12} {state}")
+    states = data.status()
+    for name, state in states.items():
+        print(f"  {name:<12} {state}{_fetch_hint(name, state, states)}")
     return 0
+
+
+def _fetch_hint(name: str, state: str, states: dict[str, str]) -> str:
+    """For a data set that is not cached and verified: the command that fetches it (or why none is needed)."""
+    from .data.cache import VERIFIED
+
+    if state == VERIFIED or "python -m labs fetch" in state:  # a corrupt file's state names its command
+        return ""
+    other = {"mnist": "mnist-idx", "mnist-idx": "mnist"}.get(name)
+    if other is not None and states.get(other) == VERIFIED:
+        return f" (not needed: {other} is cached)"
+    return f" - run `python -m labs fetch {name}`"
 
 
 def _colab_links(args) -> int:
