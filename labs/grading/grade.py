@@ -160,11 +160,11 @@ def grade_submission(student: str, instructor_path: Path, path: Path | None, pro
             message = "no solution cell found (deleted?)"
         solution = [cells.get(number[i]) for i in exercise.solution]
         failed = [entry["message"] for entry in solution if entry and entry["outcome"] == "failed"]
-        if outcome != "passed" and failed and exercise.id not in grafted.missing:
-            if failed[0].startswith("NotImplementedError") and outcome == "error":
-                outcome, message = "unanswered", "not answered: the cell still raises NotImplementedError"
-            else:
-                message = f"your answer cell failed ({failed[0]}); then the check: {message}"
+        raised = failed[0] if failed else message  # the template's NotImplementedError, in the cell or a def
+        if outcome == "error" and raised.startswith("NotImplementedError") and exercise.id not in grafted.missing:
+            outcome, message = "unanswered", "not answered: the answer still raises NotImplementedError"
+        elif outcome != "passed" and failed and exercise.id not in grafted.missing:
+            message = f"your answer cell failed ({failed[0]}); then the check: {message}"
         rows.append({"exercise": exercise.id, "title": exercise.title,
                      "points": exercise.points if outcome == "passed" else 0, "max": exercise.points,
                      "outcome": outcome, "message": message})
