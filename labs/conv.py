@@ -14,7 +14,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .arith import _int, _pair, same_padding
 
 __all__ = ["correlate2d", "convolve2d", "conv2d", "im2col", "max_pool2d", "avg_pool2d",
-           "padding_amounts", "relative_error"]
+           "padding_amounts", "relative_error", "numerical_gradient", "dilate_kernel",
+           # backward passes, from labs.backprop (imported at the end of this module)
+           "conv2d_backward", "col2im", "max_pool2d_backward", "avg_pool2d_backward"]
 
 MODES = ("valid", "same", "full")
 METHODS = ("naive", "im2col")
@@ -28,6 +30,41 @@ def relative_error(x, y) -> float:
     if x.size == 0:
         return 0.0
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def numerical_gradient(f, x, dout=None, h: float = 1e-5) -> np.ndarray:
+    """Centred differences of L(x) = Σ f(x)·dout: dL/dx[i] ≈ (L(x + h·e_i) − L(x − h·e_i)) / 2h.
+
+    ``f`` takes an array shaped like ``x``; ``dout`` is shaped like ``f(x)`` (``None``: ``f``
+    returns a scalar loss). ``x`` itself is not changed: ``f`` sees a float copy (float64
+    unless ``x`` is already a float array). As cs231n's ``eval_numerical_gradient_array``.
+    """
+    if not h > 0:
+        raise ValueError(f"h must be a positive step, got {h!r}")
+    point = np.array(x, copy=True)
+    if point.dtype.kind != "f":
+        point = point.astype(np.float64)
+    weights = 1.0 if dout is None else np.asarray(dout)
+    grad = np.zeros(point.shape, dtype=np.float64)
+    for index in np.ndindex(*point.shape):
+        old = point[index]
+        point[index] = old + h
+        plus = np.sum(np.asarray(f(point)) * weights)
+        point[index] = old - h
+        minus = np.sum(np.asarray(f(point)) * weights)
+        point[index] = old
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+
+
+def dilate_kernel(w, dilation=1) -> np.ndarray:
+    """The HWIO kernel ``w`` with d − 1 zero rows/columns between its taps: size k̂ = k + (k − 1)(d − 1)."""
+    w = _array("w", w, 4)
+    dh, dw = _pair("dilation", dilation, 1)
+    kh, kw = w.shape[:2]
+    out = np.zeros(((kh - 1) * dh + 1, (kw - 1) * dw + 1, *w.shape[2:]), dtype=w.dtype)
+    out[::dh, ::dw] = w
+    return out
 
 
 def _result_dtype(*arrays):
@@ -151,7 +188,7 @@ def _patches(x, kh, kw, stride, amounts):
     return patches.reshape(n * out_h * out_w, kh * kw * channels)
 
 
-def conv2d(x, w, b=None, stride=1, pad=0, method: str = "naive") -> np.ndarray:
+def conv2d(x, w, b=None, stride=1, pad=0, method: str = "naive", dilation=1) -> np.ndarray:
     """2-D convolution layer (cross-correlation) of NHWC ``x`` with HWIO ``w``, plus bias ``b``.
 
     Output N × out_h × out_w × c_out with out = ⌊(i + p_total − k)/s⌋ + 1. ``pad`` is an int,
@@ -159,10 +196,14 @@ def conv2d(x, w, b=None, stride=1, pad=0, method: str = "naive") -> np.ndarray:
     ``method="naive"`` loops over output positions, each a dot product of one receptive
     field with all filters (the loop of cs231n's ``conv_forward_naive``, with the batch and
     filter loops vectorized); ``"im2col"`` is one matrix product (see :func:`im2col`).
+    ``dilation`` d (int or pair) spaces the taps d apart, as ``tf.nn.conv2d(dilations=d)``:
+    the layer then convolves with :func:`dilate_kernel` (k̂ = k + (k − 1)(d − 1)).
     """
     x, w, b = _check_conv_inputs(x, w, b)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if _pair("dilation", dilation, 1) != (1, 1):
+        w = dilate_kernel(w, dilation)
     kh, kw, _, c_out = w.shape
     sh, sw = _pair("stride", stride, 1)
     n, height, width, _ = x.shape
@@ -227,3 +268,15 @@ def avg_pool2d(x, k, s=None, pad="valid") -> np.ndarray:
         return total / count
 
     return _pool(x, k, s, pad, reduce)
+
+
+_BACKWARD = ("conv2d_backward", "col2im", "max_pool2d_backward", "avg_pool2d_backward")
+
+
+def __getattr__(name):
+    """The backward passes live in :mod:`labs.backprop` (which imports this module); serve them here too."""
+    if name in _BACKWARD:
+        from . import backprop
+
+        return getattr(backprop, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
