@@ -91,7 +91,7 @@ def _grade(args) -> int:
     from .grading.reports import write_reports
 
     graded = grade(args.submissions, labs=args.labs, workers=args.workers, timeout=args.timeout,
-                   profile=args.profile, shard=parse_shard(args.shard))
+                   profile=args.profile, shard=parse_shard(args.shard), progress=True)
     write_reports(graded, args.out)
     print(f"graded {len(graded['results'])} submission(s) of {len(graded['students'])} student(s); "
           f"reports in {args.out} (grades.csv, exercises.csv, summary.md, feedback/, junit/)")

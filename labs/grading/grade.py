@@ -180,7 +180,7 @@ def grade_submission(student: str, instructor_path: Path, path: Path | None, pro
 
 
 def grade(submissions, labs=None, workers: int = 1, timeout: float = 600, profile: str = "quick",
-          shard=(1, 1), root=ROOT) -> dict:
+          shard=(1, 1), root=ROOT, progress: bool = False) -> dict:
     """Grade every student folder of ``submissions`` (this shard) for the chosen labs; the results as a dict."""
     if workers < 1:
         raise ValueError(f"--workers must be at least 1, got {workers}")
@@ -193,14 +193,19 @@ def grade(submissions, labs=None, workers: int = 1, timeout: float = 600, profil
         handed = {p.name[:2] for folder in every for p in folder.glob("[0-9][0-9]_*.ipynb")}
         paths = [path for path in paths if path.name[:2] in handed] or paths
     jobs = [(folder.name, path, submitted_file(folder, path.name)) for folder in folders for path in paths]
+    from tqdm.auto import tqdm
+
     def one(job):
         try:
             return grade_submission(*job, profile=profile, timeout=timeout)
         except Exception as error:  # a grader bug must not stop the class: record it and go on
             listed = exercises(read_notebook(job[1]), job[1].name)
             return _blank(job[0], job[1].name, listed, f"grader error: {type(error).__name__}: {error}")
+        finally:
+            bar.update()
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with tqdm(total=len(jobs), desc="grading", unit="notebook", disable=not progress) as bar, \
+            ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, jobs))
     lab_table = {path.name.removesuffix(".ipynb"): [{"exercise": e.id, "title": e.title, "max": e.points}
                                                     for e in exercises(read_notebook(path), path.name)]
