@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from labs import conv
+from labs.backprop import softmax_cross_entropy
 from labs.numpy_cnn import PARAMETERS, Momentum, NumpyCNN, iterate_minibatches, keras_twin, train_epoch
 
 
@@ -13,7 +14,7 @@ def small_net(seed, dtype=np.float64):
     return NumpyCNN(input_shape=(16, 16, 1), filters=(2, 3), kernel=3, seed=seed, dtype=dtype, output_std=0.5)
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(2))
 def test_whole_network_gradient_matches_numerical_gradient(seed):
     model = small_net(seed)
     rng = np.random.default_rng(seed)
@@ -24,7 +25,7 @@ def test_whole_network_gradient_matches_numerical_gradient(seed):
 
         def loss_of(value, name=name):
             model.params[name] = value
-            return model.loss(x, labels)[0]
+            return softmax_cross_entropy(model.forward(x)[0], labels)[0]
 
         numerical = conv.numerical_gradient(loss_of, original, h=1e-6)
         model.params[name] = original
