@@ -1,18 +1,28 @@
 """Neural architecture search with AutoKeras 3: a budgeted, offline-safe ``search()`` and its trial table.
 
 The slides used AutoKeras 0.x: ``ImageClassifier(verbose=True, augment=False)``,
-``fit(x, y, time_limit=12*60*60)``, ``final_fit(...)``. AutoKeras 3 dropped ``time_limit``;
-``search`` restores it: no new trial *starts* once ``time_limit_s`` is spent (the running
-trial finishes, so a search overruns by at most one trial; the first trial always runs).
+``fit(x_train, y_train, time_limit=0.1*60*60)``, ``evaluate(x_test, y_test)``. AutoKeras 3
+dropped ``time_limit``; ``search`` restores it as a wall-clock budget for the whole call:
+no trial starts once the budget is spent, and a running trial is cut short at the deadline
+(its training stops after the current batch; the epoch's validation still runs and the best
+epoch so far is kept). The search returns the best trial's checkpoint, with no final
+retraining, so it ends within the budget plus ``MARGIN_S`` (one batch, one validation pass,
+saving and reloading the best model).
 
 Offline safety. ``ak.ImageClassifier`` searches ``ImageInput → ImageBlock() →
 ClassificationHead`` with a free ``ImageBlock``: its ``block_type`` ranges over resnet,
 xception, vanilla and efficient, and its preset trials 2 and 3 are ResNet50 and an
 EfficientNetB7 with ``pretrained=True``, which call ``keras.utils.get_file`` for ImageNet
-weights. ``search`` builds the same pipeline as an ``ak.AutoModel`` but with
-``ImageBlock(block_type="vanilla", normalize=True, augment=False)`` (plain CNNs; MNIST
-digits must not be flipped), so no trial can ask for weights; a block whose space still
-holds a ``pretrained`` or free ``block_type`` choice is refused.
+weights. ``search`` builds the same pipeline as an ``ak.AutoModel`` around a block of plain
+CNNs (default ``default_block()``: normalised input, small shifts and rotations of the digits
+while training, never flips, then a vanilla ``ConvBlock``), so no trial can ask for weights;
+a block whose space still holds a ``pretrained`` or free ``block_type`` choice is refused.
+
+Schedule. Each trial trains with Adam, a learning rate that follows a cosine from its
+starting value to zero over the trial's epochs, or sooner, by the deadline, when the budget
+ends first (so a trial cut short still ends annealed), and an early stop after 3 epochs
+without progress; the optimizer is fixed to Adam and the learning rate to two values, so that the
+greedy tuner spends its trials on the architecture.
 """
 from __future__ import annotations
 
@@ -31,27 +41,29 @@ from .config import notice, seed as set_seed, work_dir
 
 OBJECTIVE = "val_accuracy"
 TRIAL_RECORDS = "labs_trials.json"
-# Trial 1: AutoKeras's own first preset of ImageClassifier (a plain CNN), minus the
-# block_type/normalize/augment entries that the constrained block fixes.
-PLAIN_CNN = {
+MARGIN_S = 60.0   # what a search may overrun its budget by: a batch, a validation pass, saving and reloading
+LEARNING_RATES = [2e-3, 1e-3]   # the learning rates a trial may start from (Adam, cosine to zero); the first is the default
+# Trial 1: a compact CNN (two blocks of one 3×3 convolution, 32 and 64 filters, each followed
+# by 2×2 max pooling), about 35,000 parameters; the greedy tuner then changes one group of
+# hyperparameters of the best trial at a time.
+COMPACT_CNN = {
     "image_block_1/conv_block_1/kernel_size": 3,
-    "image_block_1/conv_block_1/num_blocks": 1,
-    "image_block_1/conv_block_1/num_layers": 2,
-    "image_block_1/conv_block_1/max_pooling": True,
-    "image_block_1/conv_block_1/separable": False,
-    "image_block_1/conv_block_1/dropout": 0.25,
+    "image_block_1/conv_block_1/num_blocks": 2,
+    "image_block_1/conv_block_1/num_layers": 1,
+    "image_block_1/conv_block_1/dropout": 0.0,
     "image_block_1/conv_block_1/filters_0_0": 32,
-    "image_block_1/conv_block_1/filters_0_1": 64,
+    "image_block_1/conv_block_1/filters_1_0": 64,
     "classification_head_1/spatial_reduction_1/reduction_type": "flatten",
-    "classification_head_1/dropout": 0.5,
+    "classification_head_1/dropout": 0.25,
     "optimizer": "adam",
-    "learning_rate": 1e-3,
+    "learning_rate": 2e-3,
 }
+PRESETS = [COMPACT_CNN]
 
 
 @dataclass
 class TrialRow:
-    """One trial: its id, status, active hyperparameters, parameter count, best validation accuracy, seconds."""
+    """One trial: id, status, active hyperparameters, parameters, best validation accuracy, seconds, cut short, epochs run."""
 
     trial_id: str
     status: str
@@ -59,6 +71,8 @@ class TrialRow:
     parameters: int | None
     val_accuracy: float | None
     seconds: float | None
+    cut_short: bool = False
+    epochs: int | None = None
 
 
 @dataclass
@@ -99,22 +113,33 @@ def short_hyperparameters(values: dict) -> dict:
 
 
 def trial_table(trials) -> str:
-    """A text table: trial, status, parameters, validation accuracy, seconds, hyperparameters."""
-    lines = [f"{'trial':>5}  {'status':<9} {'parameters':>11}  {'val acc':>7}  {'seconds':>7}  hyperparameters"]
+    """A text table: trial, status, cut short, epochs, parameters, validation accuracy, seconds, hyperparameters."""
+    lines = [f"{'trial':>5}  {'status':<9} {'cut short':<9} {'epochs':>6} {'parameters':>11}  {'val acc':>7}  "
+             f"{'seconds':>7}  hyperparameters"]
     for row in trials:
         parameters = f"{row.parameters:,}" if row.parameters is not None else "-"
         accuracy = f"{row.val_accuracy:.4f}" if row.val_accuracy is not None else "-"
         seconds = f"{row.seconds:.1f}" if row.seconds is not None else "-"
+        epochs = str(row.epochs) if row.epochs is not None else "-"
+        cut = "yes" if row.cut_short else "no"
         hyper = ", ".join(f"{k}={v}" for k, v in short_hyperparameters(row.hyperparameters).items())
-        lines.append(f"{row.trial_id:>5}  {row.status:<9} {parameters:>11}  {accuracy:>7}  {seconds:>7}  {hyper}")
+        lines.append(f"{row.trial_id:>5}  {row.status:<9} {cut:<9} {epochs:>6} {parameters:>11}  {accuracy:>7}  "
+                     f"{seconds:>7}  {hyper}")
     return "\n".join(lines)
 
 
-def default_block():
-    """The offline-safe search space: ``ak.ImageBlock(block_type="vanilla", normalize=True, augment=False)``."""
-    import autokeras as ak
+def default_block(translation: float = 0.1, rotation: float = 0.03):
+    """The offline-safe search space for digits (an ``ak.ImageBlock`` named ``image_block_1``).
 
-    return ak.ImageBlock(block_type="vanilla", normalize=True, augment=False, name="image_block_1")
+    Normalise the input, then, while training only, shift each image by up to
+    ``translation`` of its size and rotate it by up to ``rotation`` × 360° (no flips: a
+    flipped 2 is no 2), then a vanilla ``ConvBlock``: 1–3 blocks of 1–2 convolutions of 3×3
+    or 5×5 with 16–128 filters, each block max-pooled, dropout 0 or 0.25.
+    """
+    for name, value in (("translation", translation), ("rotation", rotation)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+            raise ValueError(f"{name} must be a fraction in [0, 1), got {value!r}")
+    return _tuner_classes()[2](translation=float(translation), rotation=float(rotation), name="image_block_1")
 
 
 def search_space(block=None, *, input_shape=(28, 28, 1), num_classes: int = 10):
@@ -123,7 +148,6 @@ def search_space(block=None, *, input_shape=(28, 28, 1), num_classes: int = 10):
     Returns a ``keras_tuner.HyperParameters``; ``.space`` lists them, ``.values`` their defaults.
     """
     import keras
-    import keras_tuner
 
     block = block if block is not None else default_block()
     _check_block(block)
@@ -132,7 +156,7 @@ def search_space(block=None, *, input_shape=(28, 28, 1), num_classes: int = 10):
     graph.set_io_shapes((np.array([None, *input_shape], dtype=object), np.array([None, num_classes], dtype=object)))
     for head in _heads(graph):
         head.num_classes = num_classes
-    hp = keras_tuner.HyperParameters()
+    hp = _search_hyperparameters()   # as the tuner starts: Adam fixed, two learning rates
     keras.backend.clear_session()  # inner blocks are named when built: conv_block_1, as in a trial
     graph.build(hp)
     keras.backend.clear_session()
@@ -160,33 +184,44 @@ def downloading_hyperparameters(hp) -> list[str]:
 
 def search(x, y, *, max_trials: int, epochs: int, time_limit_s: float | None = None,
            directory=None, seed: int = 0, validation_data=None, overwrite: bool = False,
-           project_name: str = "mnist", block=None, batch_size: int = 32, verbose: int = 0) -> SearchResult:
+           project_name: str = "mnist", block=None, batch_size: int = 32, min_trial_s: float = 0.0,
+           callbacks=None, verbose: int = 0) -> SearchResult:
     """Search CNN architectures for images ``x`` (N×H×W or N×H×W×C, uint8 or [0,1]) and labels ``y``.
 
     ``max_trials`` counts all trials of the project, earlier runs included; ``epochs`` per
-    trial (an early stop after 3 epochs without progress). ``time_limit_s``: no new trial
-    starts once it is spent (``None``: no limit). ``directory``: where the project lives,
-    default ``work_dir()/autokeras`` (the data directory unless ``LABS_WORK_DIR`` is set); the project folder is ``directory/project_name``.
-    ``overwrite=False`` resumes: finished trials are kept and the search continues up to
-    ``max_trials``; ``overwrite=True`` deletes the project first. ``validation_data``
-    picks the best trial; default: a seeded 10% of ``(x, y)``. The returned model is the
-    best trial's checkpoint (no retraining) and takes float32 N×H×W×C images in [0, 1].
-    ``block``: the search space between input and head, default ``default_block()``; a
-    block that could pick ImageNet weights raises ``ValueError``. ``batch_size`` 32 is
-    AutoKeras's default; ``verbose`` is passed to Keras (0: one notice per trial).
-    Trials whose proposal would rebuild an earlier network are redrawn.
+    trial (a cosine learning-rate schedule over them, an early stop after 3 epochs without
+    progress). ``time_limit_s``: the wall-clock budget of this call, from its start to its
+    return (``None``: no limit): no trial starts once it is spent, or once less than
+    ``min_trial_s`` of it is left (the first trial of a call always starts), and a running
+    trial is cut short at the deadline, keeping its best epoch; the call returns within
+    ``time_limit_s + MARGIN_S``. ``directory``: where the project lives, default
+    ``work_dir()/autokeras`` (the data directory unless ``LABS_WORK_DIR`` is set); the project
+    folder is ``directory/project_name``. ``overwrite=False`` resumes: finished trials are
+    kept and the search continues up to ``max_trials``; ``overwrite=True`` deletes the
+    project first. ``validation_data`` picks the best trial; default: a seeded 10% of
+    ``(x, y)``. The returned model is the best trial's checkpoint (no retraining) and takes
+    float32 N×H×W×C images in [0, 1]. ``block``: the search space between input and head,
+    default ``default_block()``; a block that could pick ImageNet weights raises
+    ``ValueError``. ``callbacks``: more Keras callbacks for every trial. ``verbose`` is passed
+    to Keras (0: one notice per trial). Trials whose proposal would rebuild an earlier
+    network are redrawn.
     """
+    start, clock = time.perf_counter(), time.monotonic()   # the budget counts from here
     import autokeras as ak
     import keras
 
     _check_positive_int("max_trials", max_trials)
     _check_positive_int("epochs", epochs)
     _check_positive_int("batch_size", batch_size)
-    if time_limit_s is not None and (isinstance(time_limit_s, bool) or not isinstance(time_limit_s, (int, float))
-                                     or not time_limit_s > 0 or math.isinf(time_limit_s)):
+    if time_limit_s is not None and not _positive(time_limit_s):
         raise ValueError(f"time_limit_s must be a positive number of seconds or None, got {time_limit_s!r}")
+    if isinstance(min_trial_s, bool) or not isinstance(min_trial_s, (int, float)) or not 0 <= min_trial_s < math.inf:
+        raise ValueError(f"min_trial_s must be a number of seconds >= 0, got {min_trial_s!r}")
     if not isinstance(project_name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
         raise ValueError(f"project_name must be letters, digits, '_', '-' or '.', got {project_name!r}")
+    callbacks = list(callbacks or [])
+    if not all(isinstance(callback, keras.callbacks.Callback) for callback in callbacks):
+        raise TypeError("callbacks must be a list of keras.callbacks.Callback")
     x, y = prepare_images(x, "x"), _labels(y, "y", len(x))
     if validation_data is None:
         x, y, x_val, y_val = _hold_out(x, y, fraction=0.1, seed=seed)
@@ -212,10 +247,10 @@ def search(x, y, *, max_trials: int, epochs: int, time_limit_s: float | None = N
     outputs = ak.ClassificationHead(num_classes=num_classes, name="classification_head_1")(block(inputs))
     auto_model = ak.AutoModel(inputs=inputs, outputs=outputs, project_name=project_name, directory=str(root),
                               max_trials=max_trials, objective=OBJECTIVE, tuner=_tuner_classes()[1],
-                              overwrite=overwrite, seed=seed or None, time_limit_s=time_limit_s)
+                              overwrite=overwrite, seed=seed or None)
     tuner = auto_model.tuner
     tuner.oracle.max_trials = max_trials  # a resumed project keeps the new limit
-    start = time.perf_counter()
+    tuner.oracle.start_budget(None if time_limit_s is None else clock + time_limit_s, min_trial_s)
     # Passing validation data and an EarlyStopping keeps AutoKeras from retraining the best
     # model after the search: the returned model is the best trial's checkpoint.
     stop_early = keras.callbacks.EarlyStopping(monitor=OBJECTIVE, mode="max", patience=3)
@@ -226,12 +261,18 @@ def search(x, y, *, max_trials: int, epochs: int, time_limit_s: float | None = N
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         auto_model.fit(x, keras.utils.to_categorical(y, num_classes), epochs=epochs, batch_size=batch_size,
                        validation_data=(x_val, keras.utils.to_categorical(y_val, num_classes)),
-                       callbacks=[stop_early], verbose=verbose)
-        seconds = time.perf_counter() - start
+                       callbacks=[stop_early, *callbacks], verbose=verbose)
         model = auto_model.export_model()
     trials = _trial_rows(tuner)
     return SearchResult(model=model, trials=trials, directory=Path(tuner.project_dir),
-                        stopped_by_time_limit=tuner.oracle.stopped_by_time_limit, seconds=seconds)
+                        stopped_by_time_limit=tuner.oracle.stopped_by_time_limit or any(
+                            t.cut_short for t in trials[tuner.oracle.trials_before:]),
+                        seconds=time.perf_counter() - start)
+
+
+def _positive(seconds) -> bool:
+    return (not isinstance(seconds, bool) and isinstance(seconds, (int, float))
+            and seconds > 0 and not math.isinf(seconds))
 
 
 def prepare_images(x, name: str = "x") -> np.ndarray:
@@ -323,7 +364,8 @@ def _trial_rows(tuner) -> list[TrialRow]:
         score = trial.score if trial.status == "COMPLETED" else None
         rows.append(TrialRow(trial_id=trial_id, status=str(trial.status), hyperparameters=_active(trial.hyperparameters),
                              parameters=record.get("parameters"),
-                             val_accuracy=None if score is None else float(score), seconds=record.get("seconds")))
+                             val_accuracy=None if score is None else float(score), seconds=record.get("seconds"),
+                             cut_short=bool(record.get("cut_short", False)), epochs=record.get("epochs")))
     return rows
 
 
@@ -332,26 +374,45 @@ def _load_records(project_dir) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def _search_hyperparameters():
+    """What the tuner may not change: Adam, and a learning rate of ``LEARNING_RATES`` (the architecture is searched)."""
+    import keras_tuner
+
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("optimizer", "adam")
+    hp.Choice("learning_rate", LEARNING_RATES, default=LEARNING_RATES[0])
+    return hp
+
+
 @functools.cache
 def _tuner_classes():
-    """Define the budgeted oracle and tuner on first use (AutoKeras imports TensorFlow)."""
+    """Define the budgeted oracle, tuner, digit block and trial callbacks on first use (AutoKeras imports TensorFlow)."""
+    import keras
     import keras_tuner
+    import autokeras as ak
+    from autokeras.blocks import basic, preprocessing
     from autokeras.tuners import greedy
+    from keras import layers
 
     class TimeBudgetOracle(greedy.GreedyOracle):
         """AutoKeras's greedy oracle that refuses to start a trial once the time budget is spent."""
 
-        def __init__(self, *args, time_limit_s=None, **kwargs):
+        def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.time_limit_s = time_limit_s
             self.deadline = None
+            self.min_trial_s = 0.0
             self.trials_before = 0
             self.stopped_by_time_limit = False
 
-        def start_budget(self):
+        def start_budget(self, deadline, min_trial_s=0.0):
+            """Count the budget of this search call: ``deadline`` on ``time.monotonic()``'s clock, or ``None``."""
             self.trials_before = len(self.start_order)
             self.stopped_by_time_limit = False
-            self.deadline = None if self.time_limit_s is None else time.monotonic() + self.time_limit_s
+            self.deadline = deadline
+            self.min_trial_s = float(min_trial_s)
+
+        def seconds_left(self):
+            return math.inf if self.deadline is None else self.deadline - time.monotonic()
 
         def populate_space(self, trial_id):
             """AutoKeras's greedy proposal, redrawn while it builds the same network as an earlier trial.
@@ -368,25 +429,79 @@ def _tuner_classes():
 
         def create_trial(self, tuner_id):
             started = len(self.start_order) - self.trials_before
-            spent = self.deadline is not None and time.monotonic() >= self.deadline
+            spent = self.deadline is not None and self.seconds_left() <= self.min_trial_s
             below_max = not self.max_trials or len(self.trials) < self.max_trials
             if spent and started >= 1 and below_max and tuner_id not in self.ongoing_trials:
                 self.stopped_by_time_limit = True
                 return keras_tuner.engine.trial.Trial(self.get_space(), status="STOPPED")
             return super().create_trial(tuner_id)
 
-    class BudgetedGreedy(greedy.Greedy):
-        """AutoKeras's greedy tuner with the time budget, trial 1 = the plain CNN, and a record per trial."""
+    class Deadline(keras.callbacks.Callback):
+        """Stop training at ``deadline`` (``time.monotonic()``), after the current batch; the epoch is still validated."""
 
-        def __init__(self, hypermodel, objective=OBJECTIVE, max_trials=10, seed=None, time_limit_s=None, **kwargs):
-            oracle = TimeBudgetOracle(objective=objective, max_trials=max_trials, initial_hps=[dict(PLAIN_CNN)],
-                                      seed=seed, time_limit_s=time_limit_s)
+        def __init__(self, deadline):
+            super().__init__()
+            self.deadline = deadline
+            self.cut_short = False
+
+        def _check(self):
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                self.model.stop_training = True
+                self.cut_short = True
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._check()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 < self.params.get("epochs", 0):  # no epoch is cut by the end of the last one
+                self._check()
+
+    class CosineLearningRate(keras.callbacks.Callback):
+        """Learning rate lr₀ · ½(1 + cos(π p)), set before each batch, p the progress of the trial from 0 to 1.
+
+        p is the larger of the share of planned batches done and, with a ``deadline``
+        (``time.monotonic()``), the share of the time from the start of training to the
+        deadline spent: a trial that the deadline will cut short still ends with its rate
+        annealed towards zero (budgeted training, Li, Yumer & Ramanan, ICLR 2020).
+        """
+
+        def __init__(self, deadline=None):
+            super().__init__()
+            self.deadline = deadline
+
+        def on_train_begin(self, logs=None):
+            rate = self.model.optimizer._learning_rate
+            self.start = None if callable(rate) else float(keras.ops.convert_to_numpy(rate))
+            self.began = time.monotonic()
+            self.epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def progress(self, batch):
+            steps, epochs = self.params.get("steps"), self.params["epochs"]
+            done = (self.epoch + batch / steps) / epochs if steps else self.epoch / epochs
+            if self.deadline is not None:
+                span = self.deadline - self.began
+                done = max(done, (time.monotonic() - self.began) / span if span > 0 else 1.0)
+            return min(1.0, done)
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.start is not None:
+                self.model.optimizer.learning_rate = self.start * 0.5 * (1 + math.cos(math.pi * self.progress(batch)))
+
+    class BudgetedGreedy(greedy.Greedy):
+        """AutoKeras's greedy tuner with the time budget, the schedule, the presets, and a record per trial."""
+
+        def __init__(self, hypermodel, objective=OBJECTIVE, max_trials=10, seed=None, **kwargs):
+            oracle = TimeBudgetOracle(objective=objective, max_trials=max_trials, seed=seed,
+                                      initial_hps=[dict(preset) for preset in PRESETS],
+                                      hyperparameters=_search_hyperparameters())
             self.seed = seed
             greedy.tuner_module.AutoTuner.__init__(self, oracle=oracle, hypermodel=hypermodel, **kwargs)
 
         def search(self, *args, **kwargs):
             self._finished = False  # resuming with a larger max_trials continues the search
-            self.oracle.start_budget()
             return super().search(*args, **kwargs)
 
         def _try_build(self, hp):
@@ -396,23 +511,60 @@ def _tuner_classes():
 
         def _build_and_fit_model(self, trial, *args, **kwargs):
             start = time.perf_counter()
+            deadline = Deadline(self.oracle.deadline)
+            kwargs["callbacks"] = [*kwargs.get("callbacks", []), CosineLearningRate(self.oracle.deadline), deadline]
             history = super()._build_and_fit_model(trial, *args, **kwargs)
             seconds = time.perf_counter() - start
             path = Path(self.project_dir) / TRIAL_RECORDS
             records = _load_records(self.project_dir)
-            records[trial.trial_id] = {"parameters": self._last_parameters, "seconds": seconds}
+            epochs_run = len(history.history.get(OBJECTIVE, []))
+            records[trial.trial_id] = {"parameters": self._last_parameters, "seconds": seconds,
+                                       "cut_short": deadline.cut_short, "epochs": epochs_run}
             path.write_text(json.dumps(records, indent=1))
             accuracy = max(history.history.get(OBJECTIVE, [float("nan")]))
-            notice(f"trial {trial.trial_id}: {self._last_parameters:,} parameters, "
+            notice(f"trial {trial.trial_id}: {self._last_parameters:,} parameters, {epochs_run} epoch(s)"
+                   f"{', cut short at the deadline' if deadline.cut_short else ''}, "
                    f"{OBJECTIVE} {accuracy:.4f}, {seconds:.1f} s")
             return history
 
-    return TimeBudgetOracle, BudgetedGreedy
+    @keras.saving.register_keras_serializable(package="labs")
+    class DigitImageBlock(ak.ImageBlock):
+        """``ImageBlock(block_type="vanilla", normalize=True, augment=False)`` plus shifts and rotations suited to digits."""
+
+        def __init__(self, translation=0.1, rotation=0.03, **kwargs):
+            kwargs.update(block_type="vanilla", normalize=True, augment=False)
+            super().__init__(**kwargs)
+            self.translation = translation
+            self.rotation = rotation
+
+        def get_config(self):
+            config = super().get_config()
+            config.update(translation=self.translation, rotation=self.rotation)
+            return config
+
+        def build(self, hp, inputs=None):
+            node = keras.tree.flatten(inputs)[0]
+            node = preprocessing.Normalization().build(hp, node)
+            if self.translation:   # active while training only; the border pixel fills in (background)
+                node = layers.RandomTranslation(self.translation, self.translation, fill_mode="nearest")(node)
+            if self.rotation:
+                node = layers.RandomRotation(self.rotation, fill_mode="nearest")(node)
+            choice = keras_tuner.engine.hyperparameters.Choice
+            conv = basic.ConvBlock(kernel_size=choice("kernel_size", [3, 5], default=3),
+                                   num_blocks=choice("num_blocks", [1, 2, 3], default=2),
+                                   num_layers=choice("num_layers", [1, 2], default=1),
+                                   filters=choice("filters", [16, 32, 64, 128], default=32),
+                                   dropout=choice("dropout", [0.0, 0.25], default=0.0),
+                                   max_pooling=True, separable=False)
+            return conv.build(hp, node)
+
+    return TimeBudgetOracle, BudgetedGreedy, DigitImageBlock, Deadline, CosineLearningRate
 
 
 def __getattr__(name):
-    if name in ("TimeBudgetOracle", "BudgetedGreedy"):
-        classes = dict(zip(("TimeBudgetOracle", "BudgetedGreedy"), _tuner_classes()))
+    names = ("TimeBudgetOracle", "BudgetedGreedy", "DigitImageBlock", "Deadline", "CosineLearningRate")
+    if name in names:
+        classes = dict(zip(names, _tuner_classes()))
         globals().update(classes)
         return classes[name]
     raise AttributeError(f"module 'labs.automl' has no attribute {name!r}")

@@ -1,14 +1,17 @@
 """Tests of labs.automl: the time budget, resume/overwrite, the trial table, and no download attempts.
 
-Tiny searches on scikit-learn's 8×8 digits (bundled, offline): 1 epoch per trial.
+Tiny searches on scikit-learn's 8×8 digits (bundled, offline): 1 epoch per trial, or a
+deliberately slow trial that the time budget must cut short.
 """
 import socket
+import time
 
 import numpy as np
 import pytest
 
 autokeras = pytest.importorskip("autokeras")
 keras = pytest.importorskip("keras")
+keras_tuner = pytest.importorskip("keras_tuner")
 
 from labs import automl  # noqa: E402
 
@@ -48,19 +51,34 @@ def test_guard_catches_application_weights(no_network):
         keras.applications.MobileNetV3Small(weights="imagenet", input_shape=(224, 224, 3), include_top=False)
 
 
-def test_time_limit_resume_and_overwrite(digits, tmp_path, no_network):
+class SlowBatches(keras.callbacks.Callback):
+    """Makes every training batch take at least ``seconds``: a trial far longer than the budget."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(self.seconds)
+
+
+def test_time_limit_cuts_a_running_trial_resume_and_overwrite(digits, tmp_path, no_network):
     x, y, x_val, y_val = digits
-    # A budget spent at once: trial 1 always runs, trial 2 of 3 must not start.
-    first = automl.search(x, y, max_trials=3, epochs=1, time_limit_s=1e-3, directory=tmp_path,
-                          validation_data=(x_val, y_val), project_name="digits")
+    # A slow trial (50 epochs of ~19 batches of 0.2 s: over 3 minutes) under a 5 s budget:
+    # it is cut short at the deadline with its best epoch kept, and trial 2 of 3 never starts.
+    budget = 5.0
+    first = automl.search(x, y, max_trials=3, epochs=50, time_limit_s=budget, directory=tmp_path,
+                          validation_data=(x_val, y_val), project_name="digits", callbacks=[SlowBatches(0.2)])
+    assert first.seconds <= budget + automl.MARGIN_S
     assert len(first.trials) == 1
     assert first.stopped_by_time_limit
     assert first.directory == tmp_path / "digits"
     row = first.best_trial
-    assert row.status == "COMPLETED"
+    assert row.status == "COMPLETED" and row.cut_short and row.epochs < 50
+    assert row.seconds < budget + automl.MARGIN_S
     assert row.parameters == first.model.count_params()
-    assert row.hyperparameters["image_block_1/conv_block_1/filters_0_0"] == 32  # trial 1 = the plain CNN
-    assert row.seconds > 0
+    assert row.hyperparameters["image_block_1/conv_block_1/filters_0_0"] == 32  # trial 1 = the compact CNN
+    assert "yes" in first.table().splitlines()[1]
     # The model is the best trial's checkpoint: it scores the recorded validation accuracy.
     probabilities = first.model.predict(automl.prepare_images(x_val), verbose=0)
     assert probabilities.shape == (len(x_val), 10)
@@ -72,7 +90,8 @@ def test_time_limit_resume_and_overwrite(digits, tmp_path, no_network):
                             validation_data=(x_val, y_val), project_name="digits")
     assert [t.trial_id for t in resumed.trials] == ["0", "1"]
     assert resumed.trials[0] == first.trials[0]
-    assert not resumed.stopped_by_time_limit
+    assert not resumed.stopped_by_time_limit and not resumed.trials[1].cut_short
+    assert resumed.trials[1].epochs == 1
     # Trial 2 builds a different network (not just other filters for unused conv layers).
     assert automl._fingerprint(resumed.trials[1].hyperparameters) != automl._fingerprint(first.trials[0].hyperparameters)
     assert resumed.best_trial.val_accuracy == max(t.val_accuracy for t in resumed.trials)
@@ -101,9 +120,31 @@ def test_constrained_spaces_have_no_download_choice():
     assert automl.downloading_hyperparameters(automl.search_space()) == []
     resnet = automl.search_space(autokeras.ResNetBlock(pretrained=False), input_shape=(32, 32, 3))
     assert automl.downloading_hyperparameters(resnet) == []
-    names = [p.name for p in automl.search_space().space]
+    space = automl.search_space()
+    names = [p.name for p in space.space]
     assert "image_block_1/conv_block_1/kernel_size" in names
-    assert not any("block_type" in name or "augment" in name for name in names)
+    assert not any("block_type" in name or "augment" in name or "flip" in name for name in names)
+    assert space.values["optimizer"] == "adam" and type(space.space[names.index("optimizer")]).__name__ == "Fixed"
+    assert space.space[names.index("learning_rate")].values == automl.LEARNING_RATES
+    # Every preset value lies in the space, so the tuner can build it.
+    for preset in automl.PRESETS:
+        for name, value in preset.items():
+            parameter = space.space[names.index(name)]
+            assert value in getattr(parameter, "values", [getattr(parameter, "value", None)]), name
+
+
+def test_digit_block_trains_with_shifts_and_infers_without():
+    block = automl.default_block(translation=0.1, rotation=0.03)
+    assert block.name == "image_block_1" and block.get_config()["translation"] == 0.1
+    hp = automl.search_space(block)
+    inputs = keras.Input((28, 28, 1))
+    outputs = block.build(keras_tuner.HyperParameters(), inputs)
+    model = keras.Model(inputs, outputs)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert "RandomTranslation" in kinds and "RandomRotation" in kinds and "RandomFlip" not in kinds
+    assert hp.values["image_block_1/conv_block_1/num_blocks"] == 2
+    with pytest.raises(ValueError, match="translation must be a fraction"):
+        automl.default_block(translation=1.5)
 
 
 def test_prepare_images():
@@ -121,13 +162,15 @@ def test_table_helpers():
                                           "classification_head_1/dropout": 0.5, "optimizer": "adam"})
     assert short == {"dropout": 0.25, "head_dropout": 0.5, "optimizer": "adam"}
     rows = [automl.TrialRow("0", "COMPLETED", {"optimizer": "adam"}, 110_989, 0.98, 3.2),
-            automl.TrialRow("1", "FAILED", {"optimizer": "sgd"}, None, None, None)]
+            automl.TrialRow("1", "FAILED", {"optimizer": "sgd"}, None, None, None),
+            automl.TrialRow("2", "COMPLETED", {"optimizer": "adam"}, 5_000, 0.5, 9.0, cut_short=True, epochs=1)]
     text = automl.trial_table(rows)
     assert "110,989" in text and "0.9800" in text and "FAILED" in text
+    assert text.splitlines()[3].split()[2:4] == ["yes", "1"] and text.splitlines()[1].split()[2] == "no"
     result = automl.SearchResult(model=None, trials=rows)
     assert result.best_trial.trial_id == "0"
     with pytest.raises(ValueError, match="no trial completed"):
-        automl.SearchResult(model=None, trials=rows[1:]).best_trial
+        automl.SearchResult(model=None, trials=rows[1:2]).best_trial
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -137,6 +180,7 @@ def test_table_helpers():
     ({"time_limit_s": True}, "time_limit_s must be a positive number"),
     ({"project_name": "../elsewhere"}, "project_name must be"),
     ({"batch_size": 0}, "batch_size must be a positive int"),
+    ({"min_trial_s": -1}, "min_trial_s must be"),
 ])
 def test_bad_arguments(digits, tmp_path, arguments, message):
     x, y, _, _ = digits
@@ -160,3 +204,29 @@ def test_bad_data(digits, tmp_path):
         automl.search(x, y, validation_data=(x_val[:, :4], y_val), **common)
     with pytest.raises(TypeError, match="autokeras Block"):
         automl.search(x, y, block="vanilla", **common)
+    with pytest.raises(TypeError, match="callbacks must be"):
+        automl.search(x, y, callbacks=[print], **common)
+
+
+def rates_seen(callback, epochs, steps):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))))
+    model.fit(np.zeros((steps, 2)), np.zeros(steps), batch_size=1, epochs=epochs, verbose=0, callbacks=[callback, record])
+    return seen
+
+
+def test_cosine_learning_rate_over_the_planned_batches():
+    seen = rates_seen(automl.CosineLearningRate(), epochs=2, steps=4)
+    assert seen == pytest.approx([0.01 * 0.5 * (1 + np.cos(np.pi * k / 8)) for k in range(8)], rel=1e-5)
+
+
+def test_cosine_learning_rate_anneals_by_the_deadline():
+    # A deadline already reached: the schedule is at its end (rate 0) from the first batch.
+    seen = rates_seen(automl.CosineLearningRate(deadline=time.monotonic() + 1e-9), epochs=1, steps=3)
+    assert seen == pytest.approx([0.0] * 3, abs=1e-9)
+    # A distant deadline leaves the planned schedule alone.
+    seen = rates_seen(automl.CosineLearningRate(deadline=time.monotonic() + 3600), epochs=1, steps=4)
+    assert seen == pytest.approx([0.01 * 0.5 * (1 + np.cos(np.pi * k / 4)) for k in range(4)], rel=1e-3)
