@@ -5,6 +5,9 @@ as in ``tf.nn.conv2d``. Like every deep-learning library, ``conv2d`` computes a
 *cross-correlation* (the kernel is not flipped): y[n,i,j,f] = b[f] + Σ_{u,v,c} x[n, i·s+u, j·s+v, c]·w[u,v,c,f].
 ``"same"`` padding follows TensorFlow, also for even kernels and strides > 1: the extra row
 or column of zeros goes at the bottom/right (:func:`labs.arith.same_padding`).
+The backward passes (``conv2d_backward``, ``col2im``, ``max_pool2d_backward``,
+``avg_pool2d_backward``) live in :mod:`labs.backprop` and are served from here too;
+``numerical_gradient`` checks them.
 """
 from __future__ import annotations
 
