@@ -2,6 +2,7 @@ import ast
 import functools
 import importlib.metadata
 import json
+import re
 import sys
 import tomllib
 import types
@@ -115,7 +116,7 @@ OTHER_BACKENDS = {"jax", "torch"}
 @functools.lru_cache(maxsize=None)
 def _imports(source, package=None):
     """Absolute module names imported by ``source`` (relative imports resolved against ``package``)."""
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    lines = [line for line in source.splitlines() if not re.match(r"[%!](?!=)", line)]  # IPython magics
     found = set()
     for node in ast.walk(ast.parse("\n".join(lines))):
         if isinstance(node, ast.Import):
