@@ -186,3 +186,27 @@ def test_bad_inputs_raise_a_value_error_that_says_what_is_wrong(call, message, c
     model = cnn
     with pytest.raises(ValueError, match=message):
         call(model, _images(3, (12, 12, 1)))
+
+
+def test_lab_09_vgg_section_offline_without_weights_stops_with_a_missing_weights_error(tmp_path, monkeypatch):
+    """Section 10 of lab 09 (full profile): no ImageNet weights and no download → MissingWeightsError."""
+    import json
+    from pathlib import Path
+
+    import labs
+    from labs.models.imagenet import MissingWeightsError
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("LABS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LABS_OFFLINE", "1")
+    monkeypatch.setenv("LABS_PROFILE", "full")
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "09_what_a_cnn_sees.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]]
+    picks = next(c for c in cells if "run_vgg = labs.pick(" in c)
+    section = next(c for c in cells if c.startswith("if run_vgg:"))
+    names = {"labs": labs, "weights_cached": __import__("labs.models.imagenet", fromlist=["x"]).weights_cached}
+    exec(next(line for line in picks.splitlines() if line.startswith("run_vgg")), names)
+    assert names["run_vgg"] is True
+    with pytest.raises(MissingWeightsError, match=r"vgg16_weights_tf_dim_ordering_tf_kernels\.h5.*LABS_OFFLINE=1"):
+        exec(section, {**names, "np": np, "keras": keras, "explain": explain})
+    assert not list(tmp_path.rglob("*.h5")), "nothing may be downloaded"
