@@ -8,13 +8,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 os.environ.setdefault("LABS_PROFILE", "quick")
+# TensorFlow's C++ log off, as labs.setup() sets it for a student (the start-up lines it writes
+# regardless are filtered where labs imports TensorFlow, labs.environment.start_tensorflow).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # No download attempts from tests: loaders go straight to local files or the stand-ins.
 os.environ.setdefault("LABS_OFFLINE", "1")
-# What the labs write (search projects) goes to the checkout's ignored data/, never into a
-# shared data folder that LABS_DATA_DIR may point at.
+# What the labs write (figures, run records, search projects) goes to the checkout's ignored
+# data/, never into a shared data folder that LABS_DATA_DIR may point at.
 os.environ.setdefault("LABS_WORK_DIR", str(ROOT / "data"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Every notebook kernel guards the checkout: a write inside it but outside LABS_WORK_DIR (and the
+# data directory) fails the cell (tests/kernel_startup.py, run by IPython at kernel start).
+os.environ["LABS_CHECKOUT"] = str(ROOT)
+os.environ.setdefault("PYTHONSTARTUP", str(ROOT / "tests" / "kernel_startup.py"))
 # Notebook kernels run in notebooks/: let them import the package without an install too.
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p

@@ -163,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ logs would bury the report
+    # TensorFlow's C++ log would bury the report: off (its errors reach Python as exceptions), and
+    # the start-up lines it writes regardless are filtered (labs.environment.start_tensorflow).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
     if args.command == "fetch":
         from . import data

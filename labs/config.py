@@ -3,7 +3,8 @@
 ``LABS_PROFILE`` picks ``"quick"`` (small data, minutes on 2 CPU cores; what the tests
 use) or ``"full"`` (the real data sets and epochs; the default for students).
 ``LABS_DATA_DIR`` points the loaders at a data directory; ``LABS_WORK_DIR`` says where the
-labs write what they make (search projects), by default the data directory.
+labs write what they make (figures, run records, search projects), by default the data
+directory. ``LABS_SEED`` shifts every seed (default 0).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ PROFILES = ("quick", "full")
 PROFILE_VARIABLE = "LABS_PROFILE"
 DATA_DIR_VARIABLE = "LABS_DATA_DIR"
 WORK_DIR_VARIABLE = "LABS_WORK_DIR"
+SEED_VARIABLE = "LABS_SEED"
 _PACKAGE_ROOT = Path(__file__).resolve().parent
 
 
@@ -39,10 +41,28 @@ def pick(*, quick, full):
     return quick if profile() == "quick" else full
 
 
-def seed(n: int = 0) -> int:
-    """Seed Python, NumPy and the Keras backend so that a run can be repeated."""
+def seed_offset() -> int:
+    """``LABS_SEED`` (default 0): added to every seed a lab sets, to rerun a whole lab under another seed."""
+    value = os.environ.get(SEED_VARIABLE, "").strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"{SEED_VARIABLE}={value!r} is not a non-negative integer")
+    return int(value)
+
+
+def derived_seed(n: int) -> int:
+    """The seed actually used for a lab's seed ``n``: ``n + LABS_SEED``."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"seed must be a non-negative int, got {n!r}")
+    return n + seed_offset()
+
+
+def seed(n: int = 0) -> int:
+    """Seed Python, NumPy and the Keras backend with ``n + LABS_SEED`` so that a run can be repeated.
+
+    Returns the seed used. ``LABS_SEED`` is unset (0) in a normal run; the multi-seed tests set it
+    to rerun a whole notebook, every ``labs.seed(n)`` in it shifted alike.
+    """
+    n = derived_seed(n)
     random.seed(n)
     import numpy as np
 
@@ -86,7 +106,7 @@ def data_dir() -> Path:
 
 
 def work_dir() -> Path:
-    """Where labs write what they make (e.g. search projects): ``LABS_WORK_DIR``, else ``data_dir()``.
+    """Where labs write what they make (figures, run records, search projects): ``LABS_WORK_DIR``, else ``data_dir()``.
 
     Tests set it so that nothing is ever written into a shared, read-only data folder.
     """

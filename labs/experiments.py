@@ -89,8 +89,13 @@ def run_config(run: Run, settings: Recipe) -> dict:
     """What decides a run's result: the cell, the seed and the whole recipe (the budget)."""
     from .environment import backend
 
-    return {"model": run.model, "optimizer": run.optimizer, "regularization": run.regularization,
-            "seed": run.seed, "recipe": settings.as_dict(), "backend": backend()}
+    from .config import seed_offset
+
+    config = {"model": run.model, "optimizer": run.optimizer, "regularization": run.regularization,
+              "seed": run.seed, "recipe": settings.as_dict(), "backend": backend()}
+    if seed_offset():  # LABS_SEED shifts every seed: such a run is another run
+        config["seed_offset"] = seed_offset()
+    return config
 
 
 # ---------------------------------------------------------------- training
@@ -122,7 +127,7 @@ def train_run(run: Run, settings: Recipe, data: dict, callbacks=()) -> dict:
     import keras
 
     from . import models
-    from .config import seed as seed_everything
+    from .config import derived_seed, seed as seed_everything
     from .environment import versions
     from .recipe import channel_statistics, optimizer, training_model
     from .training import Throughput
@@ -134,7 +139,7 @@ def train_run(run: Run, settings: Recipe, data: dict, callbacks=()) -> dict:
     network = getattr(models, MODELS[run.model])(num_classes=classes, regularization=run.regularization,
                                                  width=settings.width)
     mean, std = channel_statistics(data["x_train"])
-    model = training_model(network, mean, std, settings, seed=run.seed)
+    model = training_model(network, mean, std, settings, seed=derived_seed(run.seed))
     steps = int(np.ceil(len(data["x_train"]) / settings.batch_size))
     y_train, y_val, y_test = data["y_train"], data["y_val"], data["y_test"]
     if settings.label_smoothing:

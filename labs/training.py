@@ -8,8 +8,13 @@ import numpy as np
 
 
 def dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int = 0, augment=None):
-    """A ``tf.data`` pipeline: (shuffle) → batch → (augment) → prefetch, images scaled to [0, 1] if uint8."""
+    """A ``tf.data`` pipeline: (shuffle) → batch → (augment) → prefetch, images scaled to [0, 1] if uint8.
+
+    The shuffle's seed is ``seed + LABS_SEED`` (``labs.config.derived_seed``).
+    """
     import tensorflow as tf
+
+    from .config import derived_seed
 
     x = np.asarray(x)
     y = np.asarray(y)
@@ -21,7 +26,7 @@ def dataset(x, y, *, batch_size: int = 128, shuffle: bool = True, seed: int = 0,
         x = x.astype("float32") / 255.0
     pipeline = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
-        pipeline = pipeline.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        pipeline = pipeline.shuffle(len(x), seed=derived_seed(seed), reshuffle_each_iteration=True)
     pipeline = pipeline.batch(batch_size)
     if augment is not None:
         pipeline = pipeline.map(lambda images, labels: (augment(images), labels),

@@ -85,17 +85,16 @@ def bar_chart(labels, values, *, title=None, xlabel=None, horizontal: bool = Tru
 
 
 def figures_dir() -> Path:
-    """``figures/`` beside the notebooks (created on demand)."""
-    from .config import repository_root
+    """``figures/`` in the work directory (``labs.work_dir()``, i.e. ``LABS_WORK_DIR``), created on demand."""
+    from .config import work_dir
 
-    root = repository_root() or Path.cwd()
-    path = root / "figures"
+    path = work_dir() / "figures"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def save(figure, name: str) -> Path:
-    """Save a figure as ``figures/NAME.png`` and return the path."""
+    """Save a figure as ``WORK_DIR/figures/NAME.png`` and return the path."""
     path = figures_dir() / f"{name}.png"
     figure.savefig(path, dpi=110, bbox_inches="tight")
     return path

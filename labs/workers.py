@@ -55,23 +55,31 @@ _worker_data: dict = {}
 
 
 def _start_worker(data: dict, threads: int) -> None:
-    """Set up a worker process: the grid's data, ``threads`` CPU threads, Ctrl-C left to the parent."""
+    """Set up a worker process: the grid's data, ``threads`` CPU threads, deterministic ops, Ctrl-C
+    left to the parent, and TensorFlow started without its start-up lines (the parent's
+    ``labs.setup()`` already showed what runs where; four copies would bury the progress bar)."""
     import signal
 
-    import keras
+    from .environment import _start_up_lines_filtered
 
     global _worker_data
     _worker_data = data
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if keras.config.backend() == "tensorflow":
-        import tensorflow as tf
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _start_up_lines_filtered():
+        import keras
 
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    elif keras.config.backend() == "torch":
-        import torch
+        if keras.config.backend() == "tensorflow":
+            import tensorflow as tf
 
-        torch.set_num_threads(threads)
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+            tf.config.experimental.enable_op_determinism()
+            tf.config.list_logical_devices()
+        elif keras.config.backend() == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
 
 
 def _train_in_worker(task) -> dict:

@@ -86,3 +86,20 @@ def test_work_dir_defaults_to_the_data_directory(monkeypatch, tmp_path):
     assert labs.work_dir() == tmp_path.resolve()
     monkeypatch.setenv("LABS_WORK_DIR", str(tmp_path / "out"))
     assert labs.work_dir() == (tmp_path / "out").resolve()
+
+
+def test_labs_seed_shifts_every_seed(monkeypatch):
+    monkeypatch.setenv("LABS_SEED", "3")
+    assert labs.config.derived_seed(0) == 3 and labs.seed(2) == 5
+    labs.seed(2)
+    shifted = np.random.rand()
+    monkeypatch.delenv("LABS_SEED")
+    labs.seed(5)
+    assert np.random.rand() == shifted
+    assert labs.seed(2) == 2
+
+
+def test_labs_seed_must_be_a_non_negative_integer(monkeypatch):
+    monkeypatch.setenv("LABS_SEED", "-1")
+    with pytest.raises(ValueError, match=r"LABS_SEED='-1' is not a non-negative integer"):
+        labs.seed(0)

@@ -25,8 +25,8 @@ def test_plot_histories_draws_train_and_validation():
     assert len(figure.axes[0].lines) == 2 and len(figure.axes[1].lines) == 1
 
 
-def test_save_writes_a_png(tmp_path, monkeypatch):
-    monkeypatch.setattr(viz, "figures_dir", lambda: tmp_path)
+def test_save_writes_a_png_under_the_work_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABS_WORK_DIR", str(tmp_path / "work"))
     axis = viz.bar_chart(["a", "b"], [1, 2], title="t")
     path = viz.save(axis.figure, "bars")
-    assert path == tmp_path / "bars.png" and path.stat().st_size > 0
+    assert path == (tmp_path / "work" / "figures" / "bars.png").resolve() and path.stat().st_size > 0

@@ -79,8 +79,12 @@ def _summary(name: str, states: dict[str, str | None]) -> str:
 def describe_missing(dataset: str, files: list[RemoteFile], reason: str) -> str:
     """The text of the FileNotFoundError for data that can be neither found nor fetched."""
     where = "; ".join(f"{local_path(file)} from {url_of(file)}" for file in files)
+    names = [file.name for file in files]
+    either = (f" Either suffices: {names[0]} alone, or the {len(names) - 1} IDX files."
+              if len(names) > 1 and names[0].endswith(".npz") else "")
     return (
         f"{dataset} is not in the data directory {data_dir()} and could not be downloaded ({reason}). "
-        f"Missing: {where}. Run `python -m labs fetch {dataset_of(files[0])}` on a machine with "
-        f"internet access (or copy the file there, or point LABS_DATA_DIR at a folder that has it)."
+        f"Missing: {where}.{either} Run `python -m labs fetch {dataset_of(files[0])}` on a machine with "
+        f"internet access (or copy the files there, or point LABS_DATA_DIR at a folder that has them). "
+        f"Without the data, LABS_PROFILE=quick runs every lab on small stand-ins."
     )
