@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from queue import Empty
 
-# jsonschema (under nbformat) builds an IRI grammar with rfc3987_syntax when that is installed:
-# seconds per grading process for a format that notebooks never use; its import is optional.
-sys.modules.setdefault("rfc3987_syntax", None)
+from . import lean  # noqa: F401  (before nbformat is imported)
 
 import pytest  # noqa: E402
 from nbval.kernel import RunningKernel  # noqa: E402
