@@ -112,7 +112,7 @@ def _colab_like_environment(place: Path, wheels: Path, snapshot: dict) -> dict:
     place.mkdir(exist_ok=True)
     _run([sys.executable, "-m", "venv", str(venv)], cwd=place)
     python = venv / "bin" / "python"
-    _run([str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheels),
+    _run([str(python), "-m", "pip", "install", "-q", "--no-compile", "--no-index", "--find-links", str(wheels),
           *COLAB_PACKAGES, *KERNEL_PACKAGES], cwd=place)
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=place).strip())
     (site / "google" / "colab").mkdir(parents=True, exist_ok=True)
