@@ -32,10 +32,16 @@ def _guard_the_checkout():
     def inside(path, folder):
         return path == folder or path.startswith(folder + os.sep)
 
-    def check(path, what):
+    def check(path, what, dir_fd=None):
         if isinstance(path, int):
             return
-        path = os.path.realpath(os.fsdecode(path))
+        path = os.fsdecode(path)
+        if dir_fd is not None and not os.path.isabs(path):  # relative to an open folder (rmtree does this)
+            try:
+                path = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), path)
+            except OSError:
+                return  # no /proc: the folder cannot be named, so it cannot be judged
+        path = os.path.realpath(path)
         if not inside(path, checkout) or "__pycache__" in path.split(os.sep):
             return
         if any(inside(path, root) for root in allowed_roots()):
@@ -51,12 +57,14 @@ def _guard_the_checkout():
             path, mode, flags = args
             if (mode and any(c in mode for c in "wax+")) or (not mode and flags and flags & writing):
                 check(path, "write")
-        elif event == "os.mkdir":
-            check(args[0], "create the folder")
-        elif event == "os.rename":
-            check(args[1], "rename a file to")
-        elif event in ("os.remove", "os.rmdir", "shutil.rmtree"):
-            check(args[0], "remove")
+        elif event == "os.mkdir":  # (path, mode, dir_fd)
+            check(args[0], "create the folder", args[2])
+        elif event == "os.rename":  # (src, dst, src_dir_fd, dst_dir_fd)
+            check(args[1], "rename a file to", args[3])
+        elif event in ("os.remove", "os.rmdir"):  # (path, dir_fd)
+            check(args[0], "remove", args[1])
+        elif event == "shutil.rmtree":  # (path, dir_fd) since 3.11
+            check(args[0], "remove", args[1] if len(args) > 1 else None)
 
     sys.addaudithook(hook)
 
