@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import conv
 from .arith import _pair
 from .conv import (METHODS, _array, _check_conv_inputs, _output_size, _patches, _windows,
                    dilate_kernel, padding_amounts)
@@ -125,13 +126,8 @@ def conv2d_backward(dout, x, w, stride=1, pad=0, method: str = "naive", dilation
 
 
 def _pool_geometry(dout, x, k, s, pad, forward):
-    x = _array("x", x, 4)
-    kh, kw = _pair("k", k, 1)
-    stride = (kh, kw) if s is None else _pair("s", s, 1)
-    n, height, width, channels = x.shape
-    amounts = padding_amounts(height, width, kh, kw, stride, pad)
-    out_h, out_w = _output_size(height, width, kh, kw, stride, amounts)
-    dout = _check_dout(dout, (n, out_h, out_w, channels), forward)
+    x, (kh, kw), stride, amounts, (out_h, out_w) = conv._pool_geometry(x, k, s, pad)
+    dout = _check_dout(dout, (x.shape[0], out_h, out_w, x.shape[3]), forward)
     return x, dout, (kh, kw), stride, amounts, (out_h, out_w)
 
 

@@ -230,13 +230,18 @@ def conv2d(x, w, b=None, stride=1, pad=0, method: str = "naive", dilation=1) -> 
     return np.ascontiguousarray(out)
 
 
-def _pool(x, k, s, pad, reduce):
+def _pool_geometry(x, k, s, pad):
+    """Checked ``x``, window ``(kh, kw)``, stride, padding amounts and output size of a pooling."""
     x = _array("x", x, 4)
     kh, kw = _pair("k", k, 1)
     stride = (kh, kw) if s is None else _pair("s", s, 1)
-    n, height, width, channels = x.shape
+    _, height, width, _ = x.shape
     amounts = padding_amounts(height, width, kh, kw, stride, pad)
-    out_h, out_w = _output_size(height, width, kh, kw, stride, amounts)
+    return x, (kh, kw), stride, amounts, _output_size(height, width, kh, kw, stride, amounts)
+
+
+def _pool(x, k, s, pad, reduce):
+    x, (kh, kw), stride, amounts, (out_h, out_w) = _pool_geometry(x, k, s, pad)
     return reduce(x, kh, kw, stride, amounts, out_h, out_w)
 
 
