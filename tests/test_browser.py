@@ -112,6 +112,13 @@ def _run_all_cells(page, timeout: float) -> None:
         time.sleep(2)
 
 
+def _scroll_to(locator) -> None:
+    """Scroll an element into view for a screenshot, without Playwright's wait for it to be
+    "visible" (which a cell in a panel JupyterLab is re-laying out can fail for 30 s)."""
+    locator.evaluate("element => element.scrollIntoView({block: 'start'})")
+    time.sleep(0.5)
+
+
 def _saved_notebook(page, path: Path) -> dict:
     before = path.stat().st_mtime
     page.keyboard.press("Control+s")
@@ -177,12 +184,12 @@ def test_lab_runs_cleanly_in_jupyterlab(jupyter_lab, name, tmp_path):
             # Run All Cells before the kernel is connected runs nothing: wait for "Python 3 (ipykernel) | Idle"
             page.get_by_text(re.compile(r"\| Idle$")).first.wait_for(timeout=180_000)
             _run_all_cells(page, NOTEBOOKS[name])
-            page.locator(".jp-CodeCell").first.scroll_into_view_if_needed()
+            _scroll_to(page.locator(".jp-CodeCell").first)
             page.screenshot(path=str(shots / f"{path.stem}-first-cell.png"))
             widgets = page.locator(".jp-OutputArea-output .widget-hprogress, .jp-OutputArea-output .progress")
             if name.startswith("06_"):
                 assert widgets.count() >= 1, "lab 06's grid shows no progress widget"
-                widgets.first.scroll_into_view_if_needed()
+                _scroll_to(widgets.first)
                 page.screenshot(path=str(shots / f"{path.stem}-progress.png"))
             notebook = _saved_notebook(page, path)
         finally:
