@@ -39,3 +39,12 @@ def test_every_notebook_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in NOTEBOOKS:
         assert path.name in readme, f"{path.name} missing from the README's table"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_lines_fit_the_screen(path):
+    """Lines over 110 characters scroll sideways in JupyterLab."""
+    for index, cell in enumerate(_cells(path)):
+        if cell["cell_type"] == "code":
+            for number, line in enumerate("".join(cell["source"]).split("\n"), 1):
+                assert len(line) <= 110, f"{path.name}, cell {index}, line {number}: {len(line)} characters"
