@@ -59,13 +59,12 @@ def install_block(github: str, branch: str, extras=()) -> str:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", extra):
             raise ValueError(f"extra {extra!r} is not a valid extra name (lower-case letters, digits, '-')")
     name = f"{PACKAGE}[{','.join(extras)}]" if extras else PACKAGE
-    what = f"the labs package and its {'/'.join(extras)} extra" if extras else "the labs package"
-    return "\n".join([
-        f'if "google.colab" in sys.modules:  # Colab only: install {what} before Keras is imported',
+    return "\n".join([  # every line within the notebooks' 110 characters
+        f'if "google.colab" in sys.modules:  # Colab only: install {name} before Keras is imported',
         "    from importlib.metadata import version",
         '    keras_before = version("keras")',
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", '
-        f'"{requirement(github, branch, extras)}"], check=True)',
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",',
+        f'                    "{requirement(github, branch, extras)}"], check=True)',
         f"    print(f\"Colab: installed {name}; Keras {{keras_before}} before, {{version('keras')}} now\")",
     ])
 
