@@ -62,6 +62,7 @@ class SlowBatches(keras.callbacks.Callback):
         time.sleep(self.seconds)
 
 
+@pytest.mark.slow
 def test_time_limit_cuts_a_running_trial_resume_and_overwrite(digits, tmp_path, no_network):
     x, y, x_val, y_val = digits
     # A slow trial (50 epochs of ~19 batches of 0.2 s: over 3 minutes) under a 5 s budget:

@@ -109,6 +109,7 @@ class InterruptInRun(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_real_training_grid_interrupted_in_its_third_run_resumes(tmp_path):
     data = tiny_data()
     InterruptInRun.fits = 0

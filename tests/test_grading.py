@@ -133,6 +133,7 @@ def graded_class(tmp_path_factory):
         return graded, out, loop.result()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("student, expected, status", [(s, p, st) for s, _, p, st in CLASS], ids=[c[0] for c in CLASS])
 def test_each_submission_scores_what_it_should(graded_class, student, expected, status):
     result = next(r for r in graded_class[0]["results"] if r["student"] == student)
@@ -197,6 +198,7 @@ def test_an_endless_cell_times_out_and_keeps_what_was_checked_before(graded_clas
                                                                                (0, "timeout")]
 
 
+@pytest.mark.slow
 def test_sharded_then_merged_equals_graded_at_once(tmp_path):
     roster = [c for c in CLASS if c[0] in ("Zoë Ünal", "missing notebook", "invalid json", "another lab")]
     folder = _write_class(tmp_path / "submissions", roster)
@@ -224,6 +226,7 @@ def test_the_students_workflow_command_passes_on_a_solved_copy(tmp_path):
     assert run.returncode == 0 and "8 passed" in run.stdout, run.stdout[-2000:]
 
 
+@pytest.mark.slow
 def test_lab01_instructor_copy_scores_full_marks_and_the_released_copy_zero(tmp_path):
     for student, notebook in (("teacher", read_notebook(ROOT / "notebooks" / "01_convolution_arithmetic.ipynb")),
                               ("unanswered", None)):

@@ -9,6 +9,7 @@ from labs.experiments import grid_runs, load_results, run_grid
 from grid_helpers import TINY, tiny_data
 
 
+@pytest.mark.slow
 def test_parallel_grid_writes_records_from_worker_processes_and_resumes_after_an_interrupt(tmp_path):
     data = tiny_data()
     runs = grid_runs(only="vgg16-sgd-*")
@@ -32,6 +33,7 @@ def test_parallel_grid_writes_records_from_worker_processes_and_resumes_after_an
     assert all(r["epochs"] == 1 and r["parameters"] > 0 for r in records)
 
 
+@pytest.mark.slow
 def test_parallel_grid_errors(tmp_path):
     with pytest.raises(ValueError, match="workers must be a positive int"):
         run_grid(tmp_path, settings=TINY, data={}, workers=0)
