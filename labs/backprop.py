@@ -17,7 +17,7 @@ import numpy as np
 
 from . import conv
 from .arith import _pair
-from .conv import (METHODS, _array, _check_conv_inputs, _output_size, _patches, _windows,
+from .conv import (METHODS, _check_conv_inputs, _output_size, _patches, _windows,
                    dilate_kernel, padding_amounts)
 
 __all__ = ["conv2d_backward", "col2im", "max_pool2d_backward", "avg_pool2d_backward",

@@ -133,7 +133,6 @@ def graded_class(tmp_path_factory):
         return graded, out, loop.result()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("student, expected, status", [(s, p, st) for s, _, p, st in CLASS], ids=[c[0] for c in CLASS])
 def test_each_submission_scores_what_it_should(graded_class, student, expected, status):
     result = next(r for r in graded_class[0]["results"] if r["student"] == student)
