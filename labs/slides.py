@@ -226,7 +226,10 @@ _TABLE = [
     Row("D4-19", "01", "dL/dw_(f',f,i,j) = Σ_f' Σ_i' Σ_j' dL/dy_(f',i',j') · x_(f,i'+i−1,j'+j−1)", "dL/dw"),
     Row("D4-20", "01", "MAX POOLING, single depth slice: max pool with 2x2 filters and stride 2", {"window": 2, "stride": 2}),
     Row("D4-21", "01", "Average pooling, single depth slice, 2x2 filters and stride 2 → [[4.25, 5.25], [2, 2]]",
-        ((4.25, 5.25), (2, 2))),
+        ((4.25, 5.25), (2, 2)), correct=((3.25, 5.25), (2, 2)),
+        why="the slide pools the max-pooling slide's grid, cs231n's single depth slice "
+            "[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]] (it gives the other three averages "
+            "exactly); its top-left window 1, 1, 5, 6 averages 13/4 = 3.25, not 4.25"),
     # ---- deck 001, the cs231n notes ----------------------------------------------------------
     Row("D1-01", "01", "CIFAR-10 images are 32*32*3 = 3072: each neuron of the first hidden layer has 3072 parameters", 3_072),
     Row("D1-02", "01", "INPUT [32x32x3] → CONV with 12 filters [32x32x12] → RELU [32x32x12] → POOL [16x16x12] → FC 1x1x10",
