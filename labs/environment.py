@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import logging
 import os
 import platform
 import re
@@ -65,6 +66,19 @@ def _start_up_lines_filtered():
                 sys.stderr.flush()
 
 
+class _RetracingNoticeFilter(logging.Filter):
+    """Drops TensorFlow's "N out of the last M calls to <function> triggered tf.function retracing".
+
+    Keras traces one predict function per model and per batch shape; the labs build many small
+    models and probes on purpose, and TensorFlow counts all their traces together, so the notice (a
+    performance hint, shown in red under whichever cell crosses its threshold) says nothing about
+    that cell. Every other TensorFlow warning still shows.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def start_tensorflow(*, deterministic: bool = True) -> None:
     """Import Keras (and TensorFlow when it is the backend) and create the devices, without the start-up noise.
 
@@ -83,6 +97,9 @@ def start_tensorflow(*, deterministic: bool = True) -> None:
             import tensorflow as tf
 
             tf.config.list_logical_devices()
+            tensorflow_log = tf.get_logger()
+            if not any(isinstance(f, _RetracingNoticeFilter) for f in tensorflow_log.filters):
+                tensorflow_log.addFilter(_RetracingNoticeFilter())
             if deterministic:
                 tf.config.experimental.enable_op_determinism()
 
