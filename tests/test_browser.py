@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from labs.grading.exercises import lab_notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,15 +33,17 @@ DEFAULT_NOTEBOOKS = {"01_convolution_arithmetic.ipynb": 300, "06_cifar100_optimi
 
 def notebooks_to_run(choice: str | None) -> dict:
     """Notebook name → seconds allowed for Run All: the default pair, or ``LABS_BROWSER_LABS`` ("04,07")."""
-    if not choice:
+    numbers = [part.strip() for part in (choice or "").split(",") if part.strip()]
+    if not numbers:
         return dict(DEFAULT_NOTEBOOKS)
-    chosen = {}
-    for number in (part.strip() for part in choice.split(",") if part.strip()):
-        found = sorted(p.name for p in (ROOT / "notebooks").glob(f"{number}_*.ipynb"))
-        if not re.fullmatch(r"\d\d", number) or len(found) != 1:
-            raise ValueError(f"LABS_BROWSER_LABS: {number!r} names no lab (two digits, e.g. '04,07')")
-        chosen[found[0]] = DEFAULT_NOTEBOOKS.get(found[0], 300)
-    return chosen
+    try:
+        if not all(re.fullmatch(r"\d\d", number) for number in numbers):
+            raise ValueError(f"not two digits: {numbers}")
+        paths = lab_notebooks(ROOT, numbers)
+    except ValueError as error:
+        raise ValueError(f"LABS_BROWSER_LABS: {choice!r} names no lab (two digits, e.g. '04,07'): "
+                         f"{error}") from None
+    return {path.name: DEFAULT_NOTEBOOKS.get(path.name, 300) for path in paths}
 
 
 NOTEBOOKS = notebooks_to_run(os.environ.get("LABS_BROWSER_LABS"))
